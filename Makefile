@@ -1,0 +1,26 @@
+# The two commands a newcomer needs (see README.md):
+#   make demo   build datalab and run the main job on synthetic data
+#   make test   run every test (what .ci/run calls)
+GO        ?= go
+BIN       := bin/datalab
+VERSION   := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+DEMO_DIR  ?= out/demo
+DEMO_N    ?= 100000
+
+.PHONY: build demo test bench clean
+
+build:
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/datalab
+
+demo: build
+	./scripts/demo.sh $(BIN) $(DEMO_DIR) $(DEMO_N)
+
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 30m ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
+
+clean:
+	rm -rf bin out
