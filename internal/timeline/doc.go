@@ -9,6 +9,29 @@
 // distributed runner can group by person and call the same function, so the
 // definitions are written once.
 //
+// # Use
+//
+//   - Build(rows) returns a Timeline; a Builder does the same reusing its
+//     memory, for an index builder streaming millions of people.
+//   - Flat holds many timelines in flat arrays (the on-disk index layout);
+//     Flat.Timeline(i) is a view onto them with no copying. A Timeline built
+//     by hand onto stored arrays must keep the invariants Timeline.Check
+//     verifies.
+//   - Timeline.Covers, WeeksCovered and Earnings answer status and earnings
+//     questions by binary search and arithmetic, never by visiting days or
+//     weeks one at a time.
+//   - Timeline.Covariates(d) and Timeline.Outcomes(d, window) compute the
+//     default covariates and outcomes; neither allocates.
+//   - DefaultCovariates and DefaultOutcomes (and ExtendedOutcomes for the
+//     reserved names of DESIGN.md §4.1) are the catalogues, by name.
+//     Outcomes.Value reads an outcome by name with an availability flag; an
+//     Encoder turns Covariates into float64 design rows (dummy coding for
+//     the propensity model, one column per level for balance tables).
+//
+// Dates are days since 1970-01-01 and months are months since 1970-01; the
+// calendar arithmetic is Hinnant's (2013) civil-date algorithms,
+// https://howardhinnant.github.io/date_algorithms.html.
+//
 // # Definitions
 //
 //   - Intervals are closed: a spell with start s and end e covers every day

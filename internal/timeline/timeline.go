@@ -193,4 +193,11 @@ type Outcomes struct {
 	Sustained13OK        bool
 	Sustained26          bool
 	Sustained26OK        bool
+
+	// Reserved extensions of DESIGN.md §4.1 (see ExtendedOutcomes); they are
+	// not default outcomes.
+	NEETEligible          bool  // aged 16–24 in completed years at d
+	NEET                  Weeks // not employed and not in education; set only if NEETEligible
+	CourseAchieved0_103   bool  // an education spell achieved=true ended in days d..d+727
+	CourseAchieved0_103OK bool
 }
