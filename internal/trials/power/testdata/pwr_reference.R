@@ -1,0 +1,27 @@
+# Reference figures for internal/trials/power, regenerated with
+#   Rscript testdata/pwr_reference.R
+# R 4.2.2, pwr 1.3-0 (Debian bookworm: apt-get install r-cran-pwr).
+# Each line prints: label, value. The Go test table copies these.
+library(pwr)
+options(digits = 12)
+out <- function(label, v) cat(sprintf("%-40s %.12g\n", label, v))
+cat(R.version.string, "pwr", as.character(packageVersion("pwr")), "\n")
+out("ES.h(0.30,0.25)", ES.h(0.30, 0.25))
+out("2p n h=ES.h(.3,.25) pow=.8", pwr.2p.test(h = ES.h(0.30, 0.25), power = 0.8)$n)
+out("2p n h=-.15 pow=.8 less", pwr.2p.test(h = -0.15, power = 0.8, alternative = "less")$n)
+out("2p power h=.2 n=200 greater", pwr.2p.test(h = 0.2, n = 200, alternative = "greater")$power)
+out("2p h n=500 pow=.8", pwr.2p.test(n = 500, power = 0.8)$h)
+out("2p2n power h=.2 n1=300 n2=600", pwr.2p2n.test(h = 0.2, n1 = 300, n2 = 600)$power)
+out("t n d=.2 pow=.8", pwr.t.test(d = 0.2, power = 0.8)$n)
+out("t n d=.5 pow=.8", pwr.t.test(d = 0.5, power = 0.8)$n)
+out("t n d=.3 pow=.9 greater", pwr.t.test(d = 0.3, power = 0.9, alternative = "greater")$n)
+out("t n d=-.4 pow=.8 alpha=.01 less", pwr.t.test(d = -0.4, power = 0.8, sig.level = 0.01, alternative = "less")$n)
+out("t d n=100 pow=.8", pwr.t.test(n = 100, power = 0.8)$d)
+out("t power d=.2 n=50", pwr.t.test(d = 0.2, n = 50)$power)
+out("t2n power d=.25 n1=200 n2=400", pwr.t2n.test(n1 = 200, n2 = 400, d = 0.25)$power)
+out("t2n d n1=150 n2=300 pow=.8", pwr.t2n.test(n1 = 150, n2 = 300, power = 0.8)$d)
+out("prop n .30 .25 pow=.8 strict", power.prop.test(p1 = 0.30, p2 = 0.25, power = 0.8, strict = TRUE)$n)
+out("prop n .50 .75 pow=.9 strict", power.prop.test(p1 = 0.50, p2 = 0.75, power = 0.9, strict = TRUE)$n)
+out("prop power .30 .25 n=1000 strict", power.prop.test(p1 = 0.30, p2 = 0.25, n = 1000, strict = TRUE)$power)
+out("prop p1 p2=.25 n=1000 pow=.8 strict", power.prop.test(p2 = 0.25, n = 1000, power = 0.8, strict = TRUE)$p1)
+out("prop n .30 .25 pow=.8 one.sided", power.prop.test(p1 = 0.30, p2 = 0.25, power = 0.8, alternative = "one.sided")$n)
