@@ -55,8 +55,7 @@ func (t *Timeline) Outcomes(d Date, w Window) Outcomes {
 		o.Earnings13_24, o.Earnings13_24OK = t.Earnings(m+13, m+24), true
 	}
 
-	o.Sustained13, o.Sustained13OK = sustained(o.Employed, 13, o.AvailableWeeks)
-	o.Sustained26, o.Sustained26OK = sustained(o.Employed, 26, o.AvailableWeeks)
+	o.Sustained13, o.Sustained13OK, o.Sustained26, o.Sustained26OK = sustained(o.Employed, o.AvailableWeeks)
 
 	if age := AgeInYears(t.Person.DateOfBirth, d); age >= 16 && age <= 24 {
 		o.NEETEligible = true
@@ -78,16 +77,23 @@ func (t *Timeline) Outcomes(d Date, w Window) Outcomes {
 // 0..51+k-1), so that its availability does not depend on the outcome.
 func (o *Outcomes) SustainedComplete(k int) bool { return o.AvailableWeeks >= 51+k }
 
-// sustained reports whether employed has a run of k weeks starting in weeks
-// 0..51, and whether that is known given the available weeks.
-func sustained(employed Weeks, k, available int) (achieved, known bool) {
-	run := employed // bit s: weeks s..s+j-1 all employed
-	for j := 1; j < k; j++ {
-		run = run.and(employed.shr(j))
-	}
-	achieved = run.and(prefix(52)) != Weeks{}
-	known = achieved || available >= 51+k
-	return achieved, known
+// sustained reports whether employed has a run of 13 and of 26 weeks
+// starting in weeks 0..51, and whether each is known given the available
+// weeks. run13 has bit s when weeks s..s+12 are all employed: runs of 2, 4,
+// 8 by doubling, then 13 = 8 overlapped with 8 shifted by 5; runs of 26 are
+// two runs of 13 back to back.
+func sustained(employed Weeks, available int) (a13, ok13, a26, ok26 bool) {
+	r := employed
+	r = r.and(r.shr(1))
+	r = r.and(r.shr(2))
+	r = r.and(r.shr(4))
+	run13 := r.and(r.shr(5))
+	run26 := run13.and(run13.shr(13))
+	// Starts 0..51 are the low 52 bits of the first word.
+	const starts = 1<<52 - 1
+	a13 = run13[0]&starts != 0
+	a26 = run26[0]&starts != 0
+	return a13, a13 || available >= 51+13, a26, a26 || available >= 51+26
 }
 
 // weekSet returns the weeks 0..Horizon at which status s covers day d+7w,
