@@ -51,7 +51,6 @@ func BenchmarkBuilderBuild(b *testing.B) {
 	}
 }
 
-
 func BenchmarkCovariates(b *testing.B) {
 	tl := Build(typicalRows())
 	d, _ := ParseDate("2020-06-15")

@@ -135,7 +135,7 @@ func TestBuildCourseAchieved(t *testing.T) {
 		{Interval: span(t, "2021-09-01", "2022-06-30"), Achieved: true},
 		{Interval: span(t, "2019-09-01", "2020-07-15"), Achieved: true},
 		{Interval: span(t, "2020-09-01", "2021-06-30"), Achieved: false}, // not achieved
-		{Interval: span(t, "2022-09-01", ""), Achieved: true},           // ongoing: no end date to count
+		{Interval: span(t, "2022-09-01", ""), Achieved: true},            // ongoing: no end date to count
 	}}
 	want := []Date{day(t, "2020-07-15"), day(t, "2022-06-30")} // sorted
 	if got := Build(rows).CourseAchieved; !slices.Equal(got, want) {

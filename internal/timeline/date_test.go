@@ -103,8 +103,8 @@ func TestMonthArithmetic(t *testing.T) {
 		{MonthOf(2023, time.December) + 1, 2024, time.January, "2024-01-01", "2024-01-31"},
 		{MonthOf(2024, time.January) - 1, 2023, time.December, "2023-12-01", "2023-12-31"},
 		{MonthOf(1970, time.January) - 1, 1969, time.December, "1969-12-01", "1969-12-31"},
-		{-13, 1968, time.December, "1968-12-01", "1968-12-31"},          // 13 months before 1970-01
-		{-12, 1969, time.January, "1969-01-01", "1969-01-31"},           // exactly a year before
+		{-13, 1968, time.December, "1968-12-01", "1968-12-31"}, // 13 months before 1970-01
+		{-12, 1969, time.January, "1969-01-01", "1969-01-31"},  // exactly a year before
 		{MonthOf(1969, time.February), 1969, time.February, "1969-02-01", "1969-02-28"},
 		{MonthOf(2020, time.February), 2020, time.February, "2020-02-01", "2020-02-29"}, // leap
 		{MonthOf(1900, time.February), 1900, time.February, "1900-02-01", "1900-02-28"}, // not leap
