@@ -104,10 +104,10 @@ func TestReadRowProblems(t *testing.T) {
 		{"P15,QQ123456A,Ann,Lee,1980-01-15,,2023-01-01", "nino", Warning, "first prefix letter"},
 		{"P16,AB123456E,Ann,Lee,1980-01-16,,2023-01-01", "nino", Warning, "suffix must be A, B, C or D"},
 		{"P17,,Ann,Lee,1980-01-17,NOT A CODE,2023-01-01", "postcode", Warning, "postcode"},
-		{"P18,AB123456C,Annie,Leigh,1975-05-05,,2023-03-01", "", Error, "same person as line 2"},           // NINO of P01, later start
-		{"P19,,ann,LEE,1980-01-13,,2022-01-01", "", Error, "same person as line 20"},                      // same as P13 but earlier: P13 excluded instead
-		{"P01,,Bob,Jones,1981-01-01,,2023-01-01", "participant_ref", Error, "already used by line 2"},        // reference reused
-		{"P21,,Ann,Lee,1980-01-21,,2023-01-01,2022-12-31", "end_date", Error, "before start_date"},         // extra end_date field -> see header
+		{"P18,AB123456C,Annie,Leigh,1975-05-05,,2023-03-01", "", Error, "same person as line 2"},      // NINO of P01, later start
+		{"P19,,ann,LEE,1980-01-13,,2022-01-01", "", Error, "same person as line 20"},                  // same as P13 but earlier: P13 excluded instead
+		{"P01,,Bob,Jones,1981-01-01,,2023-01-01", "participant_ref", Error, "already used by line 2"}, // reference reused
+		{"P21,,Ann,Lee,1980-01-21,,2023-01-01,2022-12-31", "end_date", Error, "before start_date"},    // extra end_date field -> see header
 		{"P22,,Ann,Lee,1980-01-22,,2023-01-01,x,y", "", Error, "fields but the header has"},
 	}
 	var b strings.Builder
