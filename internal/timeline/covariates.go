@@ -6,10 +6,11 @@ package timeline
 func (t *Timeline) Covariates(d Date) Covariates {
 	m := d.Month()
 	c := Covariates{
-		Age:        float64(int64(d)-int64(t.Person.DateOfBirth)) / 365.25,
-		Sex:        t.Person.Sex,
-		Region:     t.Person.Region,
-		Disability: t.Covers(DisabilityBenefit, d),
+		Age:          float64(int64(d)-int64(t.Person.DateOfBirth)) / 365.25,
+		Sex:          t.Person.Sex,
+		Region:       t.Person.Region,
+		Disability:   t.Covers(DisabilityBenefit, d),
+		BenefitClass: t.BenefitClassOn(d),
 
 		WeeksEmployed52:    t.WeeksCovered(Employed, d, -52, -1),
 		WeeksEmployed104:   t.WeeksCovered(Employed, d, -104, -1),
@@ -21,15 +22,23 @@ func (t *Timeline) Covariates(d Date) Covariates {
 		EarningsPrior12: t.Earnings(m-12, m-1),
 		StartMonth:      m,
 	}
-	switch { // precedence: out-of-work, inactivity, in-work (BenefitClass)
-	case t.Covers(OutOfWorkBenefit, d):
-		c.BenefitClass = ClassOutOfWork
-	case t.Covers(InactivityBenefit, d):
-		c.BenefitClass = ClassInactivity
-	case t.Covers(InWorkBenefit, d):
-		c.BenefitClass = ClassInWork
-	}
 	return c
+}
+
+// BenefitClassOn returns the benefit class held on day d: out-of-work,
+// inactivity or in-work in that order of precedence (BenefitClass), or
+// ClassNone. Disability benefits are not a class here; see
+// Covers(DisabilityBenefit, d).
+func (t *Timeline) BenefitClassOn(d Date) BenefitClass {
+	switch {
+	case t.Covers(OutOfWorkBenefit, d):
+		return ClassOutOfWork
+	case t.Covers(InactivityBenefit, d):
+		return ClassInactivity
+	case t.Covers(InWorkBenefit, d):
+		return ClassInWork
+	}
+	return ClassNone
 }
 
 // AgeInYears returns the age in completed years on day d of someone born on

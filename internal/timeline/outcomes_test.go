@@ -423,3 +423,26 @@ func TestOutcomeCatalogue(t *testing.T) {
 		t.Errorf("Value of an unknown name = %v, available", v)
 	}
 }
+
+// The bitset helpers across the 64-bit word boundary, by hand.
+func TestWeeksBits(t *testing.T) {
+	var b Weeks
+	b.setRange(60, 70) // weeks 60..70: 11 weeks, crossing from word 0 to word 1
+	if b.Count() != 11 || b.Has(59) || !b.Has(60) || !b.Has(63) || !b.Has(64) || !b.Has(70) || b.Has(71) {
+		t.Errorf("setRange(60, 70) = %x", b)
+	}
+	var one Weeks
+	one.Set(66)
+	if s := one.shr(5); !s.Has(61) || s.Count() != 1 { // 66 - 5 = 61, back into word 0
+		t.Errorf("{66}.shr(5) = %x, want {61}", s)
+	}
+	if s := one.shr(64); !s.Has(2) || s.Count() != 1 { // 66 - 64 = 2
+		t.Errorf("{66}.shr(64) = %x, want {2}", s)
+	}
+	if p := prefix(Horizon + 1); p.Count() != 105 || !p.Has(104) || p.Has(105) {
+		t.Errorf("prefix(105) = %x", p)
+	}
+	if p := prefix(0); p != (Weeks{}) {
+		t.Errorf("prefix(0) = %x, want empty", p)
+	}
+}
