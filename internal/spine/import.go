@@ -4,13 +4,11 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
-	"encoding/csv"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -89,11 +87,12 @@ func Import(ctx context.Context, dir, dbPath string, opts ImportOptions) (rep Re
 		return rep, fmt.Errorf("spine: rejects file: %w", err)
 	}
 	defer rf.Close()
-	rw := csv.NewWriter(rf)
-	rw.Write([]string{"file", "line", "column", "reason", "value"})
+	writeReject, flushRejects := RejectsWriter(rf)
 	userOnProblem := opts.OnProblem
 	opts.OnProblem = func(p Problem) error {
-		rw.Write([]string{p.File, strconv.FormatInt(p.Line, 10), p.Column, p.Reason, p.Value})
+		if err := writeReject(p); err != nil {
+			return fmt.Errorf("spine: rejects file: %w", err)
+		}
 		if userOnProblem != nil {
 			return userOnProblem(p)
 		}
@@ -155,8 +154,7 @@ func Import(ctx context.Context, dir, dbPath string, opts ImportOptions) (rep Re
 	if err := closeDB(); err != nil {
 		return rep, fmt.Errorf("spine: closing %s: %w", tmp, err)
 	}
-	rw.Flush()
-	if err := rw.Error(); err != nil {
+	if err := flushRejects(); err != nil {
 		return rep, fmt.Errorf("spine: rejects file: %w", err)
 	}
 	if err := syncClose(rf); err != nil {

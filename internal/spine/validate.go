@@ -11,6 +11,7 @@ import (
 	"io"
 	"path/filepath"
 	"strconv"
+	"text/tabwriter"
 	"time"
 
 	"github.com/employment-data-lab/datalab/internal/timeline"
@@ -462,4 +463,45 @@ func Check(ctx context.Context, dir string, opts ValidateOptions) (Report, error
 		return v.rep, err
 	}
 	return v.rep, nil
+}
+
+// Write prints the report: each file's counts, the warnings, and the first
+// problems (never an identity value: Problem holds none).
+func (r Report) Write(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "file\tformat\trows\tvalid\trejected\n")
+	for _, f := range r.Files {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\n", f.Name, f.Format, f.Rows, f.Valid, f.Rejected)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, s := range r.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", s)
+	}
+	for _, p := range r.Problems {
+		fmt.Fprintf(w, "%s\n", p)
+	}
+	if more := r.ProblemCount - int64(len(r.Problems)); more > 0 {
+		fmt.Fprintf(w, "... and %d more problems\n", more)
+	}
+	fmt.Fprintf(w, "%d problems in %d rejected rows\n", r.ProblemCount, r.RejectedRows)
+	if r.ContentHash != "" {
+		fmt.Fprintf(w, "content hash %s\n", r.ContentHash)
+	}
+	return nil
+}
+
+// RejectsWriter returns an OnProblem callback that writes every problem as
+// a CSV row (file, line, column, reason, value) to w, and a flush to call
+// at the end. Identity values are never written: Problem holds none.
+func RejectsWriter(w io.Writer) (onProblem func(Problem) error, flush func() error) {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"file", "line", "column", "reason", "value"})
+	return func(p Problem) error {
+			return cw.Write([]string{p.File, strconv.FormatInt(p.Line, 10), p.Column, p.Reason, p.Value})
+		}, func() error {
+			cw.Flush()
+			return cw.Error()
+		}
 }

@@ -53,11 +53,11 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // header is the fixed start of an index file.
 type header struct {
-	hash                                   [32]byte
-	window                                 timeline.Window
-	n                                      uint64
-	intervals, months, dates, idBytes      uint64
-	regions, regionBytes                   uint64
+	hash                              [32]byte
+	window                            timeline.Window
+	n                                 uint64
+	intervals, months, dates, idBytes uint64
+	regions, regionBytes              uint64
 }
 
 func (h *header) encode() []byte {
