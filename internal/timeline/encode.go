@@ -15,7 +15,8 @@ const (
 	// a column only if both its values were observed, so that a model with
 	// an intercept (the propensity model) has no column that is constant or
 	// a sum of others. Reference levels: region, the first observed in
-	// byte order (as R orders factor levels); benefit class, none if
+	// byte order (R sorts factor levels alphabetically in its locale; the
+	// two agree for ASCII names in one case); benefit class, none if
 	// observed, else the first observed of out_of_work, inactivity, in_work.
 	TreatmentCoding Coding = iota
 	// IndicatorCoding gives one column per observed level of a categorical

@@ -77,7 +77,9 @@ type Rows struct {
 // interval); and earnings as sorted months with running totals.
 //
 // A Timeline may be a view onto flat arrays held by an index (its slices
-// then alias that storage): it is read-only after Build.
+// then alias that storage; see Flat, and Check for the invariants a
+// hand-made view must keep): it is read-only after Build. Its methods only
+// read, so one Timeline may be queried from many goroutines at once.
 type Timeline struct {
 	Person Person
 	// Spells[s] holds the merged intervals of status s, sorted by Start.
