@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sync"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -85,71 +86,67 @@ func Fit(ctx context.Context, X *Design, treated []bool, spec PropensitySpec) (*
 	if len(treated) != n {
 		panic(fmt.Sprintf("matching.Fit: %d treatment flags for %d design rows", len(treated), n))
 	}
-	n1 := 0
-	for _, t := range treated {
-		if t {
-			n1++
-		}
-	}
+	summary := summarise(X, treated, spec.Workers)
+	n1 := summary.n1
 	if n1 == 0 || n1 == n {
 		return nil, fmt.Errorf("matching.Fit: %d participants among %d units; the propensity model needs both participants and comparison units", n1, n)
 	}
-	if err := checkCovariates(X, treated); err != nil {
+	if err := checkCovariates(X, summary); err != nil {
 		return nil, err
 	}
 
 	q := p + 1 // with intercept
 	beta := make([]float64, q)
-	beta[0] = math.Log(float64(n1) / float64(n-n1))
+	pbar := float64(n1) / float64(n)
+	beta[0] = math.Log(pbar / (1 - pbar))
+	// Deviance of the intercept-only model: the scale for the convergence
+	// test (R's glm uses the current deviance; this is its first value).
+	devNull := -2 * (float64(n1)*math.Log(pbar) + float64(n-n1)*math.Log(1-pbar))
 	m := &PropensityModel{
 		Terms: append([]string{"(Intercept)"}, X.Names()...),
 		Logit: make([]float64, n),
 		Spec:  spec,
 	}
-	sd := columnSDs(X)
+	sd := summary.sd(n)
 
-	var (
-		devOld = math.Inf(1)
-		change = math.Inf(1)
-		hess   = mat.NewSymDense(q, nil)
-		chol   mat.Cholesky
-	)
-	for iter := 0; iter <= spec.MaxIterations; iter++ {
+	hess := mat.NewSymDense(q, nil)
+	step := mat.NewVecDense(q, nil)
+	var chol mat.Cholesky
+	change := math.Inf(1)
+	for iter := 0; iter < spec.MaxIterations; iter++ {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("matching.Fit: cancelled at iteration %d: %w", iter, err)
 		}
-		acc := irlsPass(X, treated, beta, m.Logit, spec.Workers)
-		dev := acc.dev
-		if math.IsNaN(dev) || math.IsInf(dev, 0) {
-			return nil, fmt.Errorf("matching.Fit: deviance became %v at iteration %d; look for covariates with extreme values and rescale them", dev, iter)
-		}
+		acc := irlsPass(X, treated, beta, spec.Workers)
 		for a := range q {
 			for b := a; b < q; b++ {
 				hess.SetSym(a, b, acc.h[packedIndex(a, b, q)])
 			}
 		}
 		if ok := chol.Factorize(hess); !ok {
-			return nil, collinearityError(X, treated, hess)
+			return nil, collinearityError(X, hess)
 		}
-		if iter > 0 {
-			change = math.Abs(dev-devOld) / (math.Abs(dev) + 0.1)
-			if change < spec.Tolerance {
-				m.Iterations = iter
-				m.Deviance = dev
-				return finish(m, beta, &chol, X, sd)
-			}
-		}
-		if iter == spec.MaxIterations {
-			break
-		}
-		step := mat.NewVecDense(q, nil)
 		if err := chol.SolveVecTo(step, mat.NewVecDense(q, acc.g)); err != nil {
-			return nil, collinearityError(X, treated, hess)
+			return nil, collinearityError(X, hess)
 		}
+		// The Newton decrement g'H⁻¹g is the deviance this step will remove
+		// (to second order): the change R's glm tests, one step early.
+		change = 0
 		for a := range q {
+			change += acc.g[a] * step.AtVec(a)
 			beta[a] += step.AtVec(a)
 		}
-		devOld = dev
+		change /= devNull + 0.1
+		for _, b := range beta {
+			if math.IsNaN(b) || math.IsInf(b, 0) {
+				return nil, fmt.Errorf("matching.Fit: coefficients became %v at iteration %d; look for covariates with extreme values and rescale them", b, iter)
+			}
+		}
+		if change < spec.Tolerance {
+			m.Iterations = iter + 1
+			m.Deviance = predict(X, treated, beta, m, spec.Workers)
+			return finish(m, beta, &chol, X, sd)
+		}
 	}
 	if j := divergingCovariate(beta, sd); j >= 0 {
 		return nil, &SeparationError{Covariate: X.Names()[j], Detail: fmt.Sprintf("its coefficient was still growing after %d iterations (%.3g log-odds per SD) with fitted probabilities at 0 or 1", spec.MaxIterations, beta[j+1]*sd[j])}
@@ -176,10 +173,6 @@ func finish(m *PropensityModel, beta []float64, chol *mat.Cholesky, X *Design, s
 	for a := range q {
 		m.StdErrors[a] = math.Sqrt(inv.At(a, a))
 	}
-	m.Score = make([]float64, len(m.Logit))
-	for i, e := range m.Logit {
-		m.Score[i] = 1 / (1 + math.Exp(-e))
-	}
 	return m, nil
 }
 
@@ -198,19 +191,15 @@ func divergingCovariate(beta, sd []float64) int {
 func packedIndex(a, b, q int) int { return a*q - a*(a-1)/2 + (b - a) }
 
 type irlsAcc struct {
-	h   []float64 // packed upper triangle of X'WX (intercept first)
-	g   []float64 // X'(y - mu)
-	dev float64
+	h []float64 // packed upper triangle of X'WX (intercept first)
+	g []float64 // X'(y - mu)
 }
 
-// irlsPass evaluates, at beta, the deviance, the information X'WX and the
-// score X'(y-μ), streaming over rows in parallel chunks; it writes the
-// linear predictor into eta.
-func irlsPass(X *Design, treated []bool, beta, eta []float64, workers int) irlsAcc {
-	n, q := X.Rows(), len(beta)
-	if workers > n/4096+1 {
-		workers = n/4096 + 1
-	}
+// irlsPass evaluates, at beta, the information X'WX and the score
+// X'(y-μ), streaming over rows in parallel chunks.
+func irlsPass(X *Design, treated []bool, beta []float64, workers int) irlsAcc {
+	n := X.Rows()
+	workers = min(workers, n/4096+1)
 	parts := make([]irlsAcc, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -218,132 +207,216 @@ func irlsPass(X *Design, treated []bool, beta, eta []float64, workers int) irlsA
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			parts[w] = irlsChunk(X, treated, beta, eta, lo, hi, q)
+			parts[w] = irlsChunk(X, treated, beta, lo, hi)
 		}()
 	}
 	wg.Wait()
 	out := parts[0]
 	for _, pt := range parts[1:] {
-		for k := range out.h {
-			out.h[k] += pt.h[k]
-		}
-		for k := range out.g {
-			out.g[k] += pt.g[k]
-		}
-		out.dev += pt.dev
+		floats.Add(out.h, pt.h)
+		floats.Add(out.g, pt.g)
 	}
 	return out
 }
 
-func irlsChunk(X *Design, treated []bool, beta, eta []float64, lo, hi, q int) irlsAcc {
+// irlsBlock is the number of rows gathered, transposed, before their
+// cross-products are taken with vectorised dot products.
+const irlsBlock = 256
+
+func irlsChunk(X *Design, treated []bool, beta []float64, lo, hi int) irlsAcc {
+	q := len(beta)
 	p := q - 1
 	h := make([]float64, q*(q+1)/2)
 	g := make([]float64, q)
-	x := make([]float64, q)
-	x[0] = 1
-	dev := 0.0
+	xt := make([]float64, q*irlsBlock) // column a of the block at xt[a*irlsBlock:]
+	wx := make([]float64, q*irlsBlock) // the same, times the IRLS weight
+	rv := make([]float64, irlsBlock)   // y - mu
+	for a := range irlsBlock {
+		xt[a] = 1
+	}
 	data := X.data
-	for i := lo; i < hi; i++ {
-		copy(x[1:], data[i*p:(i+1)*p])
-		e := beta[0]
-		for j := 1; j < q; j++ {
-			e += beta[j] * x[j]
-		}
-		eta[i] = e
-		var mu, r float64
-		if e >= 0 {
-			z := math.Exp(-e)
-			mu = 1 / (1 + z)
-			if treated[i] {
-				dev += 2 * math.Log1p(z)
-			} else {
-				dev += 2 * (e + math.Log1p(z))
+	for start := lo; start < hi; start += irlsBlock {
+		b := min(irlsBlock, hi-start)
+		for l := range b {
+			i := start + l
+			row := data[i*p : (i+1)*p : (i+1)*p]
+			e := beta[0]
+			for j, v := range row {
+				e += beta[j+1] * v
 			}
-		} else {
-			z := math.Exp(e)
-			mu = z / (1 + z)
+			mu := 1 / (1 + math.Exp(-e))
+			w := mu * (1 - mu)
 			if treated[i] {
-				dev += 2 * (-e + math.Log1p(z))
+				rv[l] = 1 - mu
 			} else {
-				dev += 2 * math.Log1p(z)
+				rv[l] = -mu
+			}
+			wx[l] = w
+			for j, v := range row {
+				xt[(j+1)*irlsBlock+l] = v
+				wx[(j+1)*irlsBlock+l] = w * v
 			}
 		}
-		if treated[i] {
-			r = 1 - mu
-		} else {
-			r = -mu
-		}
-		w := mu * (1 - mu)
 		k := 0
 		for a := range q {
-			wa := w * x[a]
-			g[a] += r * x[a]
-			row := h[k : k+q-a]
-			xs := x[a:]
-			for b := range row {
-				row[b] += wa * xs[b]
+			xa := xt[a*irlsBlock : a*irlsBlock+b]
+			wa := wx[a*irlsBlock : a*irlsBlock+b]
+			g[a] += floats.Dot(rv[:b], xa)
+			for c := a; c < q; c++ {
+				h[k] += floats.Dot(wa, xt[c*irlsBlock:c*irlsBlock+b])
+				k++
 			}
-			k += q - a
 		}
 	}
-	return irlsAcc{h: h, g: g, dev: dev}
+	return irlsAcc{h: h, g: g}
 }
 
-func columnSDs(X *Design) []float64 {
+// predict writes the linear predictor and the score at beta into m and
+// returns the deviance, streaming in parallel chunks.
+func predict(X *Design, treated []bool, beta []float64, m *PropensityModel, workers int) float64 {
 	n, p := X.Rows(), X.Cols()
-	mean := make([]float64, p)
-	m2 := make([]float64, p)
-	for i := range n {
-		row := X.Row(i)
-		for j, v := range row {
-			d := v - mean[j]
-			mean[j] += d / float64(i+1)
-			m2[j] += d * (v - mean[j])
+	workers = min(workers, n/4096+1)
+	dev := make([]float64, workers)
+	m.Score = make([]float64, n)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := n*w/workers, n*(w+1)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var d float64
+			for i := lo; i < hi; i++ {
+				row := X.data[i*p : (i+1)*p : (i+1)*p]
+				e := beta[0]
+				for j, v := range row {
+					e += beta[j+1] * v
+				}
+				m.Logit[i] = e
+				z := math.Exp(-math.Abs(e))
+				if e >= 0 {
+					m.Score[i] = 1 / (1 + z)
+				} else {
+					m.Score[i] = z / (1 + z)
+				}
+				// Deviance contribution 2·log(1+exp(∓e)), computed stably:
+				// log(1+exp(u)) = max(u, 0) + log1p(exp(-|u|)).
+				u := e
+				if treated[i] {
+					u = -e
+				}
+				d += 2 * (math.Max(u, 0) + math.Log1p(z))
+			}
+			dev[w] = d
+		}()
+	}
+	wg.Wait()
+	return floats.Sum(dev)
+}
+
+// columnSummary holds, per design column, what the pre-fit checks and the
+// separation test need, gathered in one row-major pass.
+type columnSummary struct {
+	minT, maxT, minC, maxC []float64
+	onesT, onesC           []int
+	sum, sumSq             []float64 // about the first row, for a stable SD
+	n1                     int
+}
+
+func summarise(X *Design, treated []bool, workers int) columnSummary {
+	n, p := X.Rows(), X.Cols()
+	workers = min(workers, n/4096+1)
+	parts := make([]columnSummary, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := n*w/workers, n*(w+1)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := newSummary(p)
+			shift := X.Row(0)
+			for i := lo; i < hi; i++ {
+				row := X.data[i*p : (i+1)*p : (i+1)*p]
+				t := treated[i]
+				if t {
+					s.n1++
+				}
+				for j, v := range row {
+					if t {
+						s.minT[j] = math.Min(s.minT[j], v)
+						s.maxT[j] = math.Max(s.maxT[j], v)
+						if v == 1 {
+							s.onesT[j]++
+						}
+					} else {
+						s.minC[j] = math.Min(s.minC[j], v)
+						s.maxC[j] = math.Max(s.maxC[j], v)
+						if v == 1 {
+							s.onesC[j]++
+						}
+					}
+					d := v - shift[j]
+					s.sum[j] += d
+					s.sumSq[j] += d * d
+				}
+			}
+			parts[w] = s
+		}()
+	}
+	wg.Wait()
+	out := parts[0]
+	for _, s := range parts[1:] {
+		out.n1 += s.n1
+		for j := range p {
+			out.minT[j] = math.Min(out.minT[j], s.minT[j])
+			out.maxT[j] = math.Max(out.maxT[j], s.maxT[j])
+			out.minC[j] = math.Min(out.minC[j], s.minC[j])
+			out.maxC[j] = math.Max(out.maxC[j], s.maxC[j])
+			out.onesT[j] += s.onesT[j]
+			out.onesC[j] += s.onesC[j]
+			out.sum[j] += s.sum[j]
+			out.sumSq[j] += s.sumSq[j]
 		}
 	}
-	sd := make([]float64, p)
-	for j := range sd {
+	return out
+}
+
+func newSummary(p int) columnSummary {
+	s := columnSummary{
+		minT: make([]float64, p), maxT: make([]float64, p), minC: make([]float64, p), maxC: make([]float64, p),
+		onesT: make([]int, p), onesC: make([]int, p), sum: make([]float64, p), sumSq: make([]float64, p),
+	}
+	for j := range p {
+		s.minT[j], s.minC[j] = math.Inf(1), math.Inf(1)
+		s.maxT[j], s.maxC[j] = math.Inf(-1), math.Inf(-1)
+	}
+	return s
+}
+
+// sd is each column's sample SD.
+func (s columnSummary) sd(n int) []float64 {
+	out := make([]float64, len(s.sum))
+	for j := range out {
 		if n > 1 {
-			sd[j] = math.Sqrt(m2[j] / float64(n-1))
+			v := (s.sumSq[j] - s.sum[j]*s.sum[j]/float64(n)) / float64(n-1)
+			out[j] = math.Sqrt(math.Max(v, 0))
 		}
 	}
-	return sd
+	return out
 }
 
 // checkCovariates finds, before fitting, covariates that cannot be
 // estimated: constant columns and those that separate the groups alone.
-func checkCovariates(X *Design, treated []bool) error {
-	n, p := X.Rows(), X.Cols()
+func checkCovariates(X *Design, s columnSummary) error {
+	n := X.Rows()
 	names, kinds := X.Names(), X.Kinds()
-	for j := range p {
-		minT, maxT := math.Inf(1), math.Inf(-1)
-		minC, maxC := math.Inf(1), math.Inf(-1)
-		var onesT, onesC int
-		for i := range n {
-			v := X.data[i*p+j]
-			if treated[i] {
-				minT, maxT = math.Min(minT, v), math.Max(maxT, v)
-				if v == 1 {
-					onesT++
-				}
-			} else {
-				minC, maxC = math.Min(minC, v), math.Max(maxC, v)
-				if v == 1 {
-					onesC++
-				}
-			}
-		}
+	for j := range X.Cols() {
+		minT, maxT, minC, maxC := s.minT[j], s.maxT[j], s.minC[j], s.maxC[j]
 		if math.Min(minT, minC) == math.Max(maxT, maxC) {
 			return fmt.Errorf("matching.Fit: covariate %q is constant (every unit has %v), so its coefficient cannot be estimated; drop it from the model", names[j], minT)
 		}
 		if kinds[j] == Binary {
-			n1 := 0
-			for _, t := range treated {
-				if t {
-					n1++
-				}
-			}
-			zerosT, zerosC := n1-onesT, (n-n1)-onesC
+			onesT, onesC := s.onesT[j], s.onesC[j]
+			zerosT, zerosC := s.n1-onesT, (n-s.n1)-onesC
 			switch {
 			case onesT > 0 && onesC == 0:
 				return &SeparationError{Covariate: names[j], Detail: fmt.Sprintf("all %d units with %s = 1 are participants", onesT, names[j])}
@@ -369,7 +442,7 @@ func checkCovariates(X *Design, treated []bool) error {
 // collinearityError names the first design column that is a linear
 // combination of the intercept and the columns before it, found by
 // factorising leading blocks of the information matrix.
-func collinearityError(X *Design, treated []bool, h *mat.SymDense) error {
+func collinearityError(X *Design, h *mat.SymDense) error {
 	q := h.SymmetricDim()
 	// Scale to a correlation-like matrix so the test is unit-free.
 	d := make([]float64, q)

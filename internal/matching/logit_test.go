@@ -80,8 +80,6 @@ func TestFitErrors(t *testing.T) {
 	a, b := make([]float64, n), make([]float64, n)
 	for i := range n {
 		a[i], b[i] = rng.NormFloat64(), rng.NormFloat64()
-		treated2 := a[i]+b[i] > 0
-		_ = treated2
 	}
 	joint := make([]bool, n)
 	for i := range n {

@@ -2,7 +2,9 @@ package matching
 
 import (
 	"math"
+	"runtime"
 	"slices"
+	"sync"
 )
 
 // sortedOrder returns the permutation that sorts keys ascending, stably:
@@ -11,13 +13,44 @@ import (
 // sort on the IEEE-754 bits.
 func sortedOrder(keys []float64) []int32 {
 	n := len(keys)
+	if n >= 1<<17 && runtime.GOMAXPROCS(0) > 1 {
+		// Sort the two halves at once, then merge; the left half holds the
+		// lower indices, so taking it first on equal keys keeps stability.
+		h := n / 2
+		var left []int32
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { defer wg.Done(); left = radixOrder(keys[:h], 0) }()
+		right := radixOrder(keys[h:], int32(h))
+		wg.Wait()
+		out := make([]int32, 0, n)
+		a, b := 0, 0
+		for a < len(left) && b < len(right) {
+			if keys[right[b]] < keys[left[a]] {
+				out = append(out, right[b])
+				b++
+			} else {
+				out = append(out, left[a])
+				a++
+			}
+		}
+		out = append(out, left[a:]...)
+		return append(out, right[b:]...)
+	}
+	return radixOrder(keys, 0)
+}
+
+// radixOrder is sortedOrder on one goroutine; returned indices are offset
+// by base.
+func radixOrder(keys []float64, base int32) []int32 {
+	n := len(keys)
 	ord := make([]int32, n)
 	for i := range ord {
-		ord[i] = int32(i)
+		ord[i] = int32(i) + base
 	}
 	if n < 1<<12 {
 		slices.SortStableFunc(ord, func(a, b int32) int {
-			ka, kb := keys[a], keys[b]
+			ka, kb := keys[a-base], keys[b-base]
 			switch {
 			case ka < kb:
 				return -1

@@ -1,0 +1,99 @@
+package matching
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"testing"
+)
+
+// scaleProblem is the MatchIt-at-scale problem of shared/reference/README.md:
+// 10 standard-normal covariates, participants shifted by +0.2 on x1..x5.
+// (R's set.seed(1) stream cannot be reproduced in Go; the design is the
+// same.)
+func scaleProblem(nt, nc int) (*Design, []bool) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	n := nt + nc
+	p := 10
+	data := make([]float64, n*p)
+	treated := make([]bool, n)
+	for i := range n {
+		treated[i] = i < nt
+		for j := range p {
+			v := rng.NormFloat64()
+			if treated[i] && j < 5 {
+				v += 0.2
+			}
+			data[i*p+j] = v
+		}
+	}
+	names := make([]string, p)
+	for j := range names {
+		names[j] = fmt.Sprintf("x%d", j+1)
+	}
+	d, err := NewDesign(names, data)
+	if err != nil {
+		panic(err)
+	}
+	return d, treated
+}
+
+var scaleSizes = []struct{ nt, nc int }{{1000, 100000}, {10000, 1000000}}
+
+func benchSizes(b *testing.B, fn func(b *testing.B, X *Design, treated []bool)) {
+	for _, s := range scaleSizes {
+		if s.nc > 100000 && os.Getenv("DATALAB_BENCH_LARGE") != "1" {
+			continue
+		}
+		b.Run(fmt.Sprintf("%dx%d", s.nt, s.nc), func(b *testing.B) {
+			X, treated := scaleProblem(s.nt, s.nc)
+			b.ResetTimer()
+			fn(b, X, treated)
+		})
+	}
+}
+
+// matchItSpec is what matchit(treat ~ x1 + … + x10, method = "nearest")
+// does: 1:1 on the propensity score, largest first, no caliper.
+var matchItSpec = Spec{Distance: DistancePropensity, Caliper: NoCaliper}
+
+func BenchmarkPropensityFit(b *testing.B) {
+	benchSizes(b, func(b *testing.B, X *Design, treated []bool) {
+		for b.Loop() {
+			if _, err := Fit(context.Background(), X, treated, PropensitySpec{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkMatchNearest(b *testing.B) {
+	benchSizes(b, func(b *testing.B, X *Design, treated []bool) {
+		m, err := Fit(context.Background(), X, treated, PropensitySpec{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		prob := NewProblem(m, treated, nil)
+		b.ResetTimer()
+		for b.Loop() {
+			if _, err := Match(context.Background(), prob, matchItSpec); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkWholeStep(b *testing.B) {
+	benchSizes(b, func(b *testing.B, X *Design, treated []bool) {
+		for b.Loop() {
+			m, err := Fit(context.Background(), X, treated, PropensitySpec{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := Match(context.Background(), NewProblem(m, treated, nil), matchItSpec); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
