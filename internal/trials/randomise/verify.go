@@ -23,12 +23,13 @@ type Break struct {
 
 // Report is the outcome of Verify.
 type Report struct {
-	OK              bool   `json:"ok"`
-	Entries         int    `json:"entries"`
-	Head            string `json:"head"` // the head recomputed from the log
-	RecordedHead    string `json:"recorded_head"`
-	SequenceChecked bool   `json:"sequence_checked"` // arms checked against the seed
-	Break           *Break `json:"break,omitempty"`
+	OK              bool     `json:"ok"`
+	Entries         int      `json:"entries"`
+	Head            string   `json:"head"` // the head recomputed from the log
+	RecordedHead    string   `json:"recorded_head"`
+	SequenceChecked bool     `json:"sequence_checked"` // arms checked against the seed
+	Break           *Break   `json:"break,omitempty"`
+	Notes           []string `json:"notes,omitempty"`
 }
 
 // Chain is what Verify checks: the log as stored (in stored position
@@ -69,11 +70,21 @@ func chainBreak(c Chain) *Break {
 	expect := c.Genesis
 	for i, e := range es {
 		pos := e.Position
+		if i == c.Recorded && expect == c.RecordedHead {
+			return &Break{pos, Inserted, fmt.Sprintf("the trial's record ends at position %d (its chain head), but the log goes on to position %d: %d entr(ies) were appended outside the service", i, es[len(es)-1].Position, len(es)-i)}
+		}
 		if e.PrevHash != expect {
 			j, found := at[e.PrevHash]
 			switch {
 			case i > 0 && e.PrevHash == es[i-1].PrevHash:
-				return &Break{es[i-1].Position, Inserted, fmt.Sprintf("the entries at positions %d and %d both claim to follow the same entry: one was inserted", es[i-1].Position, pos)}
+				// Two entries claim the same predecessor. The one that
+				// does not match its own hash, or that the next entry
+				// does not follow, is the interloper.
+				odd := es[i-1]
+				if Link(c.Trial, e.PrevHash, e) != e.Hash || (i+1 < len(es) && es[i+1].PrevHash == odd.Hash && odd.Hash != e.Hash) {
+					odd = e
+				}
+				return &Break{odd.Position, Inserted, fmt.Sprintf("the entries at positions %d and %d both claim to follow the same entry: the one at position %d was inserted", es[i-1].Position, pos, odd.Position)}
 			case found && j > i:
 				return &Break{pos, Reordered, fmt.Sprintf("the entry at position %d follows the entry now stored at position %d: entries were moved", pos, es[j].Position)}
 			case found && j < i-1:
