@@ -13,6 +13,9 @@ const (
 	numFields
 )
 
+// NumFields is the number of fields in a comparison vector.
+const NumFields = numFields
+
 // Level is how far a field agrees in one comparison: 0 is full agreement,
 // higher is weaker, and the field's last level (Missing) means one side had
 // no value. A missing field carries no evidence: weight 0.
@@ -69,7 +72,7 @@ func pack(levels [numFields]Level) Pattern {
 }
 
 // Levels unpacks a pattern.
-func (p Pattern) Levels() [numFields]Level {
+func (p Pattern) Levels() [NumFields]Level {
 	var out [numFields]Level
 	x := int(p)
 	for f := Field(0); f < numFields; f++ {

@@ -45,6 +45,14 @@ func (m *Model) Weight(p Pattern) float64 {
 	return w
 }
 
+// FieldWeight is log2(m/u) for one field at one level (0 for "missing").
+func (m *Model) FieldWeight(f Field, l Level) float64 {
+	if l == f.missing() || int(l) >= len(m.M[f]) {
+		return 0
+	}
+	return math.Log2(m.M[f][l] / m.U[f][l])
+}
+
 // Posterior is the model's probability that a pair with this comparison
 // vector is a match: λ·m(γ) / (λ·m(γ) + (1−λ)·u(γ)). It rises with Weight.
 func (m *Model) Posterior(p Pattern) float64 {

@@ -14,7 +14,10 @@ type Identity struct {
 	FirstName   string
 	LastName    string
 	DateOfBirth timeline.Date
-	Postcode    string
+	// DateOfBirthMissing is true when the spine has no date of birth for
+	// the person; DateOfBirth is then ignored.
+	DateOfBirthMissing bool
+	Postcode           string
 }
 
 // IdentitySource streams the spine's identities to fn, one at a time,

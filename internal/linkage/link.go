@@ -121,7 +121,7 @@ func Link(ctx context.Context, sub submission.Submission, ids IdentitySource, sp
 
 	recs := make([]record, len(parts))
 	for i, p := range parts {
-		recs[i] = newRecord(nn, p.NINO, p.FirstName, p.LastName, p.DateOfBirth, p.Postcode)
+		recs[i] = newRecord(nn, p.NINO, p.FirstName, p.LastName, p.DateOfBirth, true, p.Postcode)
 	}
 	ix := newBlockIndex(recs)
 	log.Info("linkage: participants indexed", "participants", len(parts), "block_keys", len(ix))
@@ -145,7 +145,7 @@ func Link(ctx context.Context, sub submission.Submission, ids IdentitySource, sp
 			}
 			log.Info("linkage: reading identities", "read", nIDs, "candidate_pairs", len(pairs))
 		}
-		q := newRecord(nn, id.NINO, id.FirstName, id.LastName, id.DateOfBirth, id.Postcode)
+		q := newRecord(nn, id.NINO, id.FirstName, id.LastName, id.DateOfBirth, !id.DateOfBirthMissing, id.Postcode)
 		sample.offer(&q)
 		buf = ix.candidates(&q, buf)
 		if len(buf) == 0 {

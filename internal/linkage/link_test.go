@@ -1,10 +1,12 @@
-package linkage
+package linkage_test
 
 import (
 	"context"
 	"strings"
 	"testing"
 
+	. "github.com/employment-data-lab/datalab/internal/linkage"
+	"github.com/employment-data-lab/datalab/internal/linkage/linkagetest"
 	"github.com/employment-data-lab/datalab/internal/linkage/submission"
 )
 
@@ -43,13 +45,13 @@ func score(res Result, truth map[string]string) accuracy {
 	return a
 }
 
-func linkWorld(t testing.TB, w testWorld, spec Spec) Result {
+func linkWorld(t testing.TB, w linkagetest.World, spec Spec) Result {
 	t.Helper()
-	sub, err := submission.Read(strings.NewReader(w.csv), "participants.csv", submission.Options{})
+	sub, err := submission.Read(strings.NewReader(w.CSV), "participants.csv", submission.Options{})
 	if err != nil {
 		t.Fatalf("submission.Read: %v", err)
 	}
-	res, err := Link(context.Background(), sub, Identities(w.identities), spec)
+	res, err := Link(context.Background(), sub, Identities(w.Identities), spec)
 	if err != nil {
 		t.Fatalf("Link: %v", err)
 	}
@@ -60,9 +62,9 @@ func linkWorld(t testing.TB, w testWorld, spec Spec) Result {
 // precision ≥ 99.5% and recall ≥ 97% in the match band.
 func TestLinkAccuracy(t *testing.T) {
 	for _, seed := range []uint64{1, 2, 3} {
-		w := newTestWorld(seed, 50000, 3000, defaultNoise())
+		w := linkagetest.NewWorld(seed, 50000, 3000, linkagetest.DefaultNoise())
 		res := linkWorld(t, w, Spec{})
-		a := score(res, w.truth)
+		a := score(res, w.Truth)
 		r := res.Cohort.Report
 		t.Logf("seed %d: precision %.4f recall %.4f (links %d right %d in spine %d; review %d of which right %d); det %d prob %d non %d %v; pairs %d; th %.2f/%.2f; est FMR %.4f; EM %v lambda %.3g",
 			seed, a.precision(), a.recall(), a.links, a.right, a.inSpine, a.review, a.reviewRight,

@@ -2,6 +2,7 @@ package linkage
 
 import (
 	_ "embed"
+	"slices"
 	"strings"
 )
 
@@ -74,5 +75,18 @@ func (n *Nicknames) Formal(name string) []string {
 	for i, g := range gs {
 		out[i] = n.formal[g]
 	}
+	return out
+}
+
+// Variants returns the other names known to be variants of a normalised
+// first name, sorted ("bob" → ["bert", "bobby", …, "robert", …]).
+func (n *Nicknames) Variants(name string) []string {
+	var out []string
+	for other := range n.groups {
+		if other != name && n.Same(name, other) {
+			out = append(out, other)
+		}
+	}
+	slices.Sort(out)
 	return out
 }

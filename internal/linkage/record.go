@@ -22,7 +22,7 @@ type record struct {
 	nino        string // normalised and valid, or ""
 }
 
-func newRecord(nn *Nicknames, nino, first, last string, dob timeline.Date, postcode string) record {
+func newRecord(nn *Nicknames, nino, first, last string, dob timeline.Date, hasDOB bool, postcode string) record {
 	r := record{
 		first: identifier.NormaliseName(first),
 		last:  identifier.NormaliseName(last),
@@ -30,9 +30,11 @@ func newRecord(nn *Nicknames, nino, first, last string, dob timeline.Date, postc
 	}
 	r.formal = nn.Formal(r.first)
 	r.lastSoundex = Soundex(r.last)
-	t := dob.Time()
-	r.year, r.month, r.day = t.Year(), int(t.Month()), t.Day()
-	r.hasDOB = true
+	if hasDOB {
+		t := dob.Time()
+		r.year, r.month, r.day = t.Year(), int(t.Month()), t.Day()
+		r.hasDOB = true
+	}
 	r.postcode, _ = identifier.ParsePostcode(postcode)
 	if n := identifier.NormaliseNINO(nino); n != "" && identifier.CheckNINO(n) == "" {
 		r.nino = n

@@ -1,4 +1,7 @@
-package linkage
+// Package linkagetest builds synthetic spines and noisy participant lists
+// with known true links, independently of internal/synth, for testing and
+// benchmarking record linkage.
+package linkagetest
 
 import (
 	"fmt"
@@ -6,21 +9,24 @@ import (
 	"strings"
 	"time"
 
+	"github.com/employment-data-lab/datalab/internal/linkage"
 	"github.com/employment-data-lab/datalab/internal/timeline"
 )
 
-// testWorld is a synthetic spine of identities and a noisy submission with
+// World is a synthetic spine of identities and a noisy submission with
 // known true links, built independently of internal/synth so linkage can be
 // tested on its own. The noise follows what the Data Labs report in real
 // submissions: nicknames, typos, day and month swapped, missing or
 // mistyped NINOs, people who moved, and people not in the spine. The spine
 // holds hard negatives too: twins (same surname, date of birth and
 // postcode) and namesakes.
-type testWorld struct {
-	identities []Identity
-	csv        string            // participants.csv as a provider might export it
-	truth      map[string]string // participant_ref -> person_id ("" = not in spine)
-	raw        []Identity        // the submitted identifiers, for privacy tests
+type World struct {
+	Identities []linkage.Identity
+	CSV        string            // participants.csv as a provider might export it
+	Truth      map[string]string // participant_ref -> person_id ("" = not in spine)
+	// Submitted holds the identifiers as submitted (after noise), for
+	// privacy tests that must not find them in any output.
+	Submitted []linkage.Identity
 }
 
 var (
@@ -62,33 +68,36 @@ ML N NE NG NN NP NR NW OL OX PE PL PO PR RG RH RM S SA SE SG SK SL SM SN SO SP S
 TQ TR TS TW UB W WA WD WF WN WR WS WV YO`)
 )
 
-type worldNoise struct {
-	notInSpine                  float64 // share of participants not in the spine
-	nickname, firstTypo         float64
-	lastTypo, lastChanged       float64
-	dobSwap, dobOnePart         float64
-	moved, movedNearby          float64
-	ninoMissing, ninoTypo       float64
-	twins, namesakes            float64 // share of spine people with a twin / a namesake
-	ddmmyyyy, shout, straySpace float64
+// Noise sets the rates of each kind of error, as shares of participants
+// (Twins and Namesakes: of spine people).
+type Noise struct {
+	NotInSpine                  float64 // share of participants not in the spine
+	Nickname, FirstTypo         float64
+	LastTypo, LastChanged       float64
+	DOBSwap, DOBOnePart         float64
+	Moved, MovedNearby          float64 // MovedNearby: share of movers who stay in their district
+	NINOMissing, NINOTypo       float64
+	Twins, Namesakes            float64 // share of spine people with a twin / a namesake
+	DDMMYYYY, Shout, StraySpace float64 // presentation: date format, upper case, stray spaces
 }
 
-func defaultNoise() worldNoise {
-	return worldNoise{
-		notInSpine: 0.10,
-		nickname:   0.10, firstTypo: 0.05,
-		lastTypo: 0.05, lastChanged: 0.02,
-		dobSwap: 0.03, dobOnePart: 0.03,
-		moved: 0.20, movedNearby: 0.5,
-		ninoMissing: 0.30, ninoTypo: 0.03,
-		twins: 0.02, namesakes: 0.02,
-		ddmmyyyy: 0.5, shout: 0.2, straySpace: 0.2,
+// DefaultNoise is a hard but realistic submission.
+func DefaultNoise() Noise {
+	return Noise{
+		NotInSpine: 0.10,
+		Nickname:   0.10, FirstTypo: 0.05,
+		LastTypo: 0.05, LastChanged: 0.02,
+		DOBSwap: 0.03, DOBOnePart: 0.03,
+		Moved: 0.20, MovedNearby: 0.5,
+		NINOMissing: 0.30, NINOTypo: 0.03,
+		Twins: 0.02, Namesakes: 0.02,
+		DDMMYYYY: 0.5, Shout: 0.2, StraySpace: 0.2,
 	}
 }
 
 type worldGen struct {
 	r     *rand.Rand
-	nn    *Nicknames
+	nn    *linkage.Nicknames
 	ninos map[string]bool
 	first []string // with nickname variants available
 }
@@ -142,8 +151,8 @@ func (g *worldGen) dob() timeline.Date {
 	return timeline.DateOf(1950, 1, 1) + timeline.Date(g.r.IntN(55*365))
 }
 
-func (g *worldGen) person(id int) Identity {
-	return Identity{
+func (g *worldGen) person(id int) linkage.Identity {
+	return linkage.Identity{
 		PersonID:    fmt.Sprintf("P%07d", id),
 		NINO:        g.nino(),
 		FirstName:   g.firstName(),
@@ -174,81 +183,66 @@ func (g *worldGen) typo(s string) string {
 }
 
 func (g *worldGen) nickname(first string) string {
-	var options []string
-	for name, groups := range g.nn.groups {
-		if name != first && g.nn.Same(first, name) && len(groups) > 0 {
-			options = append(options, name)
-		}
-	}
+	options := g.nn.Variants(first)
 	if len(options) == 0 {
 		return first
 	}
-	// Map iteration order is random; sort for reproducibility.
-	sortStrings(options)
 	return options[g.r.IntN(len(options))]
 }
 
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
-}
-
-// newTestWorld builds a spine of nSpine identities and a submission of
-// nParticipants.
-func newTestWorld(seed uint64, nSpine, nParticipants int, noise worldNoise) testWorld {
-	g := &worldGen{r: rand.New(rand.NewPCG(seed, 0x5eed)), nn: NewNicknames(), ninos: map[string]bool{}}
-	ids := make([]Identity, 0, nSpine)
+// NewWorld builds a spine of nSpine identities and a submission of
+// nParticipants (at most nSpine), reproducibly from seed.
+func NewWorld(seed uint64, nSpine, nParticipants int, noise Noise) World {
+	g := &worldGen{r: rand.New(rand.NewPCG(seed, 0x5eed)), nn: linkage.NewNicknames(), ninos: map[string]bool{}}
+	ids := make([]linkage.Identity, 0, nSpine)
 	for len(ids) < nSpine {
 		p := g.person(len(ids))
 		ids = append(ids, p)
-		if len(ids) < nSpine && g.r.Float64() < noise.twins {
+		if len(ids) < nSpine && g.r.Float64() < noise.Twins {
 			t := g.person(len(ids))
 			t.LastName, t.DateOfBirth, t.Postcode = p.LastName, p.DateOfBirth, p.Postcode
 			ids = append(ids, t)
 		}
-		if len(ids) < nSpine && g.r.Float64() < noise.namesakes {
+		if len(ids) < nSpine && g.r.Float64() < noise.Namesakes {
 			t := g.person(len(ids))
 			t.FirstName, t.LastName = p.FirstName, p.LastName
 			ids = append(ids, t)
 		}
 	}
-	w := testWorld{identities: ids, truth: map[string]string{}}
+	w := World{Identities: ids, Truth: map[string]string{}}
 	perm := g.r.Perm(len(ids))
 	var b strings.Builder
 	b.WriteString("\xEF\xBB\xBFParticipant_Ref,NINO,First Name,Last Name,Date of Birth,Postcode,Start Date,site\r\n")
 	start := timeline.DateOf(2022, 1, 1)
 	for i := 0; i < nParticipants; i++ {
 		ref := fmt.Sprintf("R%06d", i)
-		var p Identity
-		if g.r.Float64() < noise.notInSpine {
+		var p linkage.Identity
+		if g.r.Float64() < noise.NotInSpine {
 			p = g.person(-1)
-			w.truth[ref] = ""
+			w.Truth[ref] = ""
 		} else {
 			p = ids[perm[i]]
-			w.truth[ref] = p.PersonID
+			w.Truth[ref] = p.PersonID
 		}
 		// Noise.
-		if g.r.Float64() < noise.nickname {
+		if g.r.Float64() < noise.Nickname {
 			p.FirstName = g.nickname(p.FirstName)
 		}
-		if g.r.Float64() < noise.firstTypo {
+		if g.r.Float64() < noise.FirstTypo {
 			p.FirstName = g.typo(p.FirstName)
 		}
-		if g.r.Float64() < noise.lastTypo {
+		if g.r.Float64() < noise.LastTypo {
 			p.LastName = g.typo(p.LastName)
 		}
-		if g.r.Float64() < noise.lastChanged {
+		if g.r.Float64() < noise.LastChanged {
 			p.LastName = g.surname()
 		}
 		t := p.DateOfBirth.Time()
 		y, m, d := t.Year(), t.Month(), t.Day()
 		switch u := g.r.Float64(); {
-		case u < noise.dobSwap && d <= 12 && d != int(m):
+		case u < noise.DOBSwap && d <= 12 && d != int(m):
 			m, d = time.Month(d), int(m)
-		case u < noise.dobSwap+noise.dobOnePart:
+		case u < noise.DOBSwap+noise.DOBOnePart:
 			switch g.r.IntN(3) {
 			case 0:
 				y += 1 - 2*g.r.IntN(2)
@@ -259,42 +253,42 @@ func newTestWorld(seed uint64, nSpine, nParticipants int, noise worldNoise) test
 			}
 		}
 		p.DateOfBirth = timeline.DateOf(y, m, d)
-		if g.r.Float64() < noise.moved {
-			if g.r.Float64() < noise.movedNearby {
+		if g.r.Float64() < noise.Moved {
+			if g.r.Float64() < noise.MovedNearby {
 				p.Postcode = g.nearby(p.Postcode)
 			} else {
 				p.Postcode = g.postcode()
 			}
 		}
 		switch u := g.r.Float64(); {
-		case u < noise.ninoMissing:
+		case u < noise.NINOMissing:
 			p.NINO = ""
-		case u < noise.ninoMissing+noise.ninoTypo:
+		case u < noise.NINOMissing+noise.NINOTypo:
 			nb := []byte(p.NINO)
 			k := 2 + g.r.IntN(6)
 			nb[k] = byte('0' + (int(nb[k]-'0')+1+g.r.IntN(9))%10)
 			p.NINO = string(nb)
 		}
-		w.raw = append(w.raw, p)
+		w.Submitted = append(w.Submitted, p)
 		// Presentation noise.
 		dob := p.DateOfBirth.String()
-		if g.r.Float64() < noise.ddmmyyyy {
+		if g.r.Float64() < noise.DDMMYYYY {
 			dob = p.DateOfBirth.Time().Format("02/01/2006")
 		}
 		first, last := strings.ToUpper(p.FirstName[:1])+p.FirstName[1:], strings.ToUpper(p.LastName[:1])+p.LastName[1:]
-		if g.r.Float64() < noise.shout {
+		if g.r.Float64() < noise.Shout {
 			first, last = strings.ToUpper(first), strings.ToUpper(last)
 		}
 		nino := p.NINO
 		if nino != "" && g.r.Float64() < 0.5 {
 			nino = nino[:2] + " " + nino[2:4] + " " + nino[4:6] + " " + nino[6:8] + " " + nino[8:]
 		}
-		if g.r.Float64() < noise.straySpace {
+		if g.r.Float64() < noise.StraySpace {
 			first, last = " "+first, last+"  "
 		}
 		fmt.Fprintf(&b, "%s,%s,\"%s\",\"%s\",%s,%s,%s,site%d\r\n", ref, nino, first, last, dob, p.Postcode,
 			start+timeline.Date(g.r.IntN(365)), g.r.IntN(3))
 	}
-	w.csv = b.String()
+	w.CSV = b.String()
 	return w
 }
