@@ -16,7 +16,9 @@ import (
 )
 
 // benchSizes are the benchmark spines: 100k people always, 1M with
-// DATALAB_BENCH_LARGE=1 (seven years of earnings, ~60M rows).
+// DATALAB_BENCH_LARGE=1 (seven years of earnings, ~65M rows). Set
+// DATALAB_BENCH_DIR to keep the generated spines there and reuse them, so
+// that a run measures (and its peak RSS counts) the index alone.
 func benchSizes() []int {
 	if os.Getenv("DATALAB_BENCH_LARGE") == "1" {
 		return []int{100_000, 1_000_000}
@@ -38,12 +40,23 @@ func benchSpine(b *testing.B, n int) string {
 	if db, ok := benchSpines.db[n]; ok {
 		return db
 	}
-	if benchSpines.dir == "" {
-		d, err := os.MkdirTemp("", "spine-bench-")
-		if err != nil {
-			b.Fatal(err)
+	keep := os.Getenv("DATALAB_BENCH_DIR") // reuse spines across runs
+	if keep != "" {
+		db := filepath.Join(keep, fmt.Sprintf("spine-%d.duckdb", n))
+		if _, err := os.Stat(db); err == nil {
+			benchSpines.db[n] = db
+			return db
 		}
-		benchSpines.dir = d
+	}
+	if benchSpines.dir == "" {
+		benchSpines.dir = keep
+		if keep == "" {
+			d, err := os.MkdirTemp("", "spine-bench-")
+			if err != nil {
+				b.Fatal(err)
+			}
+			benchSpines.dir = d
+		}
 	}
 	dir := filepath.Join(benchSpines.dir, fmt.Sprint(n))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -62,7 +75,7 @@ func benchSpine(b *testing.B, n int) string {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if benchSpines.dir != "" {
+	if benchSpines.dir != "" && os.Getenv("DATALAB_BENCH_DIR") == "" {
 		os.RemoveAll(benchSpines.dir)
 	}
 	os.Exit(code)
