@@ -620,7 +620,7 @@ func (s *sim) transition(t int, g timeline.Date, u *[8]float64, x1 uint64) {
 		}
 		var h [5]float64
 		h[0] = 0.0009 * s.sepTen[tenure] * p.sepF * s.m.sepFactor(g) * young // to unemployment
-		h[1] = 0.00015 * (1 + max(age-40, 0)/25) // to ill-health inactivity
+		h[1] = 0.00015 * (1 + max(age-40, 0)/25)                             // to ill-health inactivity
 		if st.disabled {
 			h[1] *= 5
 		}

@@ -21,10 +21,10 @@ type submissionRow struct {
 	part *participant // nil for a person not in the spine
 	// identity as the provider would hold it (clean)
 	first, nick, last, nino, postcode string
-	dob, start                       timeline.Date
-	district                         int
-	site                             string
-	key                              uint64 // sort key among rows with the same start date
+	dob, start                        timeline.Date
+	district                          int
+	site                              string
+	key                               uint64 // sort key among rows with the same start date
 }
 
 // writeProgrammes writes each programme's participants.csv and, with

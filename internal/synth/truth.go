@@ -205,9 +205,9 @@ func (g *generator) truth(parts []participant) Truth {
 		prog := &g.progs[k]
 		pt := ProgrammeTruth{
 			Name: prog.Name, Description: prog.Description, TargetGroup: prog.TargetGroup,
-			Eligibility: Eligibility{AgeMin: prog.TakeUp.MinAge, AgeBelow: prog.TakeUp.MaxAge},
-			TakeUp:      TakeUpModel{Model: "weekly probability = logistic(sum of coefficient × term) among the eligible", Terms: prog.TakeUp.terms()},
-			Effect:      EffectDesign{Multiplier: cfg.Effect},
+			Eligibility:           Eligibility{AgeMin: prog.TakeUp.MinAge, AgeBelow: prog.TakeUp.MaxAge},
+			TakeUp:                TakeUpModel{Model: "weekly probability = logistic(sum of coefficient × term) among the eligible", Terms: prog.TakeUp.terms()},
+			Effect:                EffectDesign{Multiplier: cfg.Effect},
 			CompleteFollowUpUntil: (cfg.End - 7*timeline.Horizon).String(),
 			ATT:                   Outcomes{}, ATTNeverJoined: Outcomes{}, MeanParticipants: Outcomes{}, MeanCounterfactual: Outcomes{},
 			N: Counts{},

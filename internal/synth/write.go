@@ -462,7 +462,7 @@ func (wk *worker) truth(out *blockOut) {
 	p := s.p
 	for _, j := range s.joins {
 		d := s.gr.day(j.week)
-		horizon := min(s.gr.lastWeekTo((d.Month()+24).Last()), s.gr.T-1)
+		horizon := min(s.gr.lastWeekTo((d.Month() + 24).Last()), s.gr.T-1)
 		pt := participant{
 			prog: j.prog, idx: p.idx, start: d, district: p.district, dob: p.dob, sex: p.sex,
 			site:  s.progs[j.prog].Site(s.w, p.region, p.district),
