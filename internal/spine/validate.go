@@ -285,6 +285,7 @@ func (v *validator) file(ctx context.Context, fs *FileSchema, path string, forma
 		return nil, err
 	}
 	vals := make([]Value, len(fs.Columns))
+	colBad := make([]bool, len(fs.Columns))
 	extra := make([]string, len(extraNames))
 	began := v.opts.Now()
 	lastReport := began
@@ -328,6 +329,9 @@ func (v *validator) file(ctx context.Context, fs *FileSchema, path string, forma
 
 		// Parse every column, then the checks across columns.
 		bad := false
+		for i := range colBad {
+			colBad[i] = false
+		}
 		for i, c := range fs.Columns {
 			if pos[i] < 0 {
 				vals[i] = Value{Null: true}
@@ -339,7 +343,7 @@ func (v *validator) file(ctx context.Context, fs *FileSchema, path string, forma
 					vals[i] = Value{Null: true}
 					continue
 				}
-				bad = true
+				bad, colBad[i] = true, true
 				if err := v.problem(Problem{File: name, Line: line, Column: c.Name, Reason: "empty, but a value is required"}); err != nil {
 					return nil, err
 				}
@@ -347,7 +351,7 @@ func (v *validator) file(ctx context.Context, fs *FileSchema, path string, forma
 			}
 			val, reason := parseValue(c.Kind, raw)
 			if reason != "" {
-				bad = true
+				bad, colBad[i] = true, true
 				if err := v.problem(v.cellProblem(name, line, c, reason, raw)); err != nil {
 					return nil, err
 				}
@@ -355,7 +359,9 @@ func (v *validator) file(ctx context.Context, fs *FileSchema, path string, forma
 			}
 			vals[i] = val
 		}
-		if !bad && start >= 0 && end >= 0 && !vals[end].Null && vals[end].Day < vals[start].Day {
+		// The date pair is checked whenever both dates parsed, so a row
+		// with an unknown code and reversed dates reports both.
+		if start >= 0 && end >= 0 && !colBad[start] && !colBad[end] && !vals[end].Null && vals[end].Day < vals[start].Day {
 			bad = true
 			if err := v.problem(v.cellProblem(name, line, fs.Columns[end], "end before start: "+fs.End+" is earlier than "+fs.Start, rec[pos[end]])); err != nil {
 				return nil, err
