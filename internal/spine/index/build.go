@@ -132,8 +132,13 @@ func (c *cursor[T]) take(p int32, dst []T) ([]T, error) {
 
 // rest reports rows left after the last person.
 func (c *cursor[T]) rest() error {
-	if _, err := c.take(1<<31-1, nil); err != nil {
-		return err
+	for !c.done && c.k == len(c.b.pid) {
+		b, ok := <-c.ch
+		if !ok {
+			c.done = true
+			break
+		}
+		c.b, c.k = b, 0
 	}
 	if c.k < len(c.b.pid) {
 		return fmt.Errorf("index: %s has rows for pid %d, which people does not have: re-import the spine", c.table, c.b.pid[c.k])

@@ -2,8 +2,10 @@ package index
 
 import (
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/employment-data-lab/datalab/internal/spine"
@@ -381,4 +383,30 @@ func equalSlices[T comparable](a, b []T) bool {
 		}
 	}
 	return true
+}
+
+// TestBuildRejectsBadOrder: a table whose rows are not grouped by pid, or
+// that names a pid people lacks, fails the build with a clear error rather
+// than producing a wrong index.
+func TestBuildRejectsBadOrder(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct{ name, sql, want string }{
+		{"out of order", `INSERT INTO employment_spells VALUES (0, 'X', DATE '2020-01-01', NULL)`, "not grouped by pid"},
+		{"unknown pid", `INSERT INTO employment_spells VALUES (99, 'X', DATE '2020-01-01', NULL)`, "people does not have"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			db := importSpine(t, edgeSpine())
+			conn, err := sql.Open("duckdb", db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := conn.Exec(c.sql); err != nil {
+				t.Fatal(err)
+			}
+			conn.Close()
+			if _, err := Open(ctx, db, Options{}); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("Open: %v, want an error containing %q", err, c.want)
+			}
+		})
+	}
 }
