@@ -42,8 +42,8 @@ const (
 // DefaultCaliper is the caliper in SDs of the distance (Austin 2011).
 const DefaultCaliper = 0.2
 
-// NoCaliper, as Spec.Caliper, matches without a caliper.
-var NoCaliper = math.Inf(1)
+// NoCaliper, as Spec.Caliper, matches without a caliper (so does +Inf).
+const NoCaliper = math.MaxFloat64
 
 // DefaultBandwidth is the kernel half-width in SDs of the distance.
 const DefaultBandwidth = 0.2
@@ -223,7 +223,7 @@ func Match(ctx context.Context, prob Problem, spec Spec) (*Result, error) {
 	res.CaliperWidth = math.Inf(1)
 	switch spec.Method {
 	case Nearest:
-		if !math.IsInf(spec.Caliper, 1) {
+		if spec.Caliper != NoCaliper && !math.IsInf(spec.Caliper, 1) {
 			res.CaliperWidth = spec.Caliper * sd
 		}
 		err = matchNearest(ctx, prob, res, groups, discarded)
