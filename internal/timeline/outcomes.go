@@ -13,12 +13,10 @@ import "math/bits"
 //     of d; known only if the range starts at or after w.EarningsFrom and
 //     its last month ends on or before w.End.
 //   - Sustained13 (26) is true if some start week s in 0..51 begins a run of
-//     13 (26) available employed weeks. It is known if such a run is seen,
-//     or if all of weeks 0..51+k-1 are available (so its absence is seen).
-//     Note that "known because achieved" makes the known values of a person
-//     near the window's end depend on the outcome itself; an estimator
-//     comparing groups with truncated follow-up should use only reference
-//     dates with AvailableWeeks >= 51+k (SustainedComplete).
+//     13 (26) available employed weeks. It is known only if all of weeks
+//     0..51+k-1 are available (SustainedComplete), even when a run is seen
+//     earlier: "known because achieved" would make availability depend on
+//     the outcome itself and bias means over known values upwards.
 //   - NEET (reserved, §4.1) for people aged 16–24 in completed years at d:
 //     available weeks neither employed nor in education.
 //   - CourseAchieved0_103 (reserved, §4.1): an achieved education spell
@@ -64,10 +62,9 @@ func (t *Timeline) Outcomes(d Date, w Window) Outcomes {
 
 	last := int64(d) + 7*104 - 1 // the last day of week 103
 	i := searchDate(t.CourseAchieved, d)
-	if i < len(t.CourseAchieved) && int64(t.CourseAchieved[i]) <= min(last, int64(w.End)) {
-		o.CourseAchieved0_103, o.CourseAchieved0_103OK = true, true
-	} else if last <= int64(w.End) {
+	if last <= int64(w.End) { // known only with the whole span observed, as sustained employment
 		o.CourseAchieved0_103OK = true
+		o.CourseAchieved0_103 = i < len(t.CourseAchieved) && int64(t.CourseAchieved[i]) <= last
 	}
 	return o
 }
@@ -93,7 +90,10 @@ func sustained(employed Weeks, available int) (a13, ok13, a26, ok26 bool) {
 	const starts = 1<<52 - 1
 	a13 = run13[0]&starts != 0
 	a26 = run26[0]&starts != 0
-	return a13, a13 || available >= 51+13, a26, a26 || available >= 51+26
+	// Known only when every week the outcome can depend on is observed:
+	// "known because already achieved" would make availability depend on
+	// the outcome and bias any mean over known values upwards.
+	return a13, available >= 51+13, a26, available >= 51+26
 }
 
 // weekSet returns the weeks 0..Horizon at which status s covers day d+7w,

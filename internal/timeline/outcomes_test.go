@@ -91,9 +91,10 @@ func TestOutcomes(t *testing.T) {
 				"weeks_employed_0_103":  unavailable,
 				"earnings_months_1_12":  unavailable, // 2023-07..2024-06 ends after 2023-12-31
 				"earnings_months_13_24": unavailable,
-				// Weeks 0..12 and 0..25 are seen employed: achieved, so known.
-				"sustained_employment_13": yes(1),
-				"sustained_employment_26": yes(1),
+				// Weeks 0..12 and 0..25 are seen employed, but 31 < 64: still
+				// unavailable, so availability cannot depend on the outcome.
+				"sustained_employment_13": unavailable,
+				"sustained_employment_26": unavailable,
 			},
 			weekly: map[int]map[string]want{
 				30: {"employed": yes(1)},
@@ -107,8 +108,8 @@ func TestOutcomes(t *testing.T) {
 			// 09-01 is d + 92 (30+31+31): employed from week 14 (98) to week 30: 17 weeks.
 			available: 31,
 			summary: map[string]want{
-				"sustained_employment_13": yes(1),      // weeks 14..26
-				"sustained_employment_26": unavailable, // would need weeks 14..39; only 0..30 seen, 31 < 77
+				"sustained_employment_13": unavailable, // a run at weeks 14..26 is seen, but 31 < 64 weeks observed
+				"sustained_employment_26": unavailable, // 31 < 77
 			},
 		},
 		{
@@ -304,8 +305,9 @@ func TestExtendedOutcomes(t *testing.T) {
 		{"ends the day after", d + 728, d, yes(0)},
 		{"ends the day before d", d - 1, d, yes(0)},
 		{"ends on d", d, d, yes(1)},
-		// Near the window's end: seen achieved, so known; not seen, unknown.
-		{"achieved before the window's end", day(t, "2023-07-01"), day(t, "2023-06-01"), yes(1)},
+		// Near the window's end: unknown whether or not an achievement is seen,
+		// so availability does not depend on the outcome.
+		{"achieved before the window's end", day(t, "2023-07-01"), day(t, "2023-06-01"), unavailable},
 		{"not achieved by the window's end", day(t, "2025-07-01"), day(t, "2023-06-01"), unavailable},
 	} {
 		tl := Build(Rows{Education: []EducationSpell{{Interval: Interval{c.end - 100, c.end}, Achieved: true}}})
@@ -368,7 +370,7 @@ func TestOutcomesAgreeWithDirectRoutes(t *testing.T) {
 			}
 			name := map[int]string{13: "sustained_employment_13", 26: "sustained_employment_26"}[k]
 			v, ok := o.Value(name, 0)
-			wantOK := achieved || avail >= 51+k
+			wantOK := avail >= 51+k
 			if ok != wantOK || (ok && (v == 1) != achieved) {
 				t.Fatalf("trial %d: %s = %v, %v; loop says achieved %v, known %v", trial, name, v, ok, achieved, wantOK)
 			}
