@@ -9,7 +9,10 @@
 //     time-stamping it before any outcome data is linked, and the check
 //     that records departures from it;
 //   - itt: the intention-to-treat estimate, a regression-adjusted
-//     difference in means with heteroskedasticity-robust (HC2) errors.
+//     difference in means with heteroskedasticity-robust (HC2) errors;
+//   - analysis: the primary analysis assembled from the allocations, what
+//     linkage found, the locked plan and any recorded departure: CONSORT
+//     flow counts and each arm's ITT effect, overall and by subgroup.
 //
 // Persistence lives in internal/store (trials.go); the commands in
 // cmd/datalab (power.go, trial.go) only wire flags to these packages.
