@@ -25,20 +25,22 @@ type pair struct {
 // It returns, for each participant, the index in pairs of the pair
 // assigned, or -1.
 func assignOneToOne(pairs []pair, score []float64, nParticipants, nIdentities int) []int32 {
+	// One sort key per comparison vector: deterministic pairs above every
+	// score, then by score.
+	key := make([]float64, len(score))
+	for p := range key {
+		key[p] = score[p]
+		if deterministic(Pattern(p)) {
+			key[p] += 1e9
+		}
+	}
 	order := make([]int32, len(pairs))
 	for i := range order {
 		order[i] = int32(i)
 	}
 	slices.SortFunc(order, func(a, b int32) int {
 		pa, pb := &pairs[a], &pairs[b]
-		da, db := deterministic(pa.pat), deterministic(pb.pat)
-		if da != db {
-			if da {
-				return -1
-			}
-			return 1
-		}
-		if c := cmp.Compare(score[pb.pat], score[pa.pat]); c != 0 {
+		if c := cmp.Compare(key[pb.pat], key[pa.pat]); c != 0 {
 			return c
 		}
 		if c := cmp.Compare(pa.p, pb.p); c != 0 {

@@ -105,23 +105,25 @@ const (
 
 // compare computes the comparison vector of a participant p and an
 // identity q.
-func compare(nn *Nicknames, p, q *record) Pattern {
+func compare(p, q *record) Pattern {
 	var lv [numFields]Level
-	lv[FirstName] = compareName(p.first, q.first, nn)
-	lv[LastName] = compareName(p.last, q.last, nil)
+	lv[FirstName] = compareName(p.first, q.first, p.firstGroups, q.firstGroups)
+	lv[LastName] = compareName(p.last, q.last, nil, nil)
 	lv[DateOfBirth] = compareDOB(p, q)
 	lv[Postcode] = comparePostcode(p, q)
 	lv[NINO] = compareNINO(p.nino, q.nino)
 	return pack(lv)
 }
 
-func compareName(a, b string, nn *Nicknames) Level {
+// compareName compares two normalised names; ga and gb are their nickname
+// groups (nil for last names), and names sharing a group count as the same.
+func compareName(a, b string, ga, gb []int) Level {
 	switch {
 	case a == "" || b == "":
 		return FirstName.missing()
 	case a == b:
 		return 0
-	case nn != nil && nn.Same(a, b):
+	case shareGroup(ga, gb):
 		return 0
 	}
 	jw := JaroWinkler(a, b)

@@ -154,7 +154,7 @@ func Link(ctx context.Context, sub submission.Submission, ids IdentitySource, sp
 		k := int32(len(personIDs))
 		personIDs = append(personIDs, id.PersonID)
 		for _, c := range buf {
-			pairs = append(pairs, pair{p: c.p, id: k, pat: compare(nn, &recs[c.p], &q), keys: c.keys})
+			pairs = append(pairs, pair{p: c.p, id: k, pat: compare(&recs[c.p], &q), keys: c.keys})
 		}
 		return nil
 	})
@@ -188,7 +188,7 @@ func Link(ctx context.Context, sub submission.Submission, ids IdentitySource, sp
 		return finish(parts, links, rep, sub, spec), nil
 	}
 
-	u := estimateU(nn, recs, sample.recs, spec.UPairs, rng)
+	u := estimateU(recs, sample.recs, spec.UPairs, rng)
 	sample.recs = nil
 	model, score, err := fitFellegiSunter(ctx, pairs, u, spec.UPairs, len(parts), nIDs, spec)
 	if err != nil {

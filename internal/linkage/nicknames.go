@@ -51,7 +51,11 @@ func (n *Nicknames) Same(a, b string) bool {
 	if a == b {
 		return true
 	}
-	ga, gb := n.groups[a], n.groups[b]
+	return shareGroup(n.groups[a], n.groups[b])
+}
+
+// shareGroup reports whether two names' group lists intersect.
+func shareGroup(ga, gb []int) bool {
 	for _, x := range ga {
 		for _, y := range gb {
 			if x == y {
@@ -67,9 +71,15 @@ func (n *Nicknames) Same(a, b string) bool {
 // when the table does not know it. Blocking keys use them so that a
 // nickname falls in the same block as the formal name.
 func (n *Nicknames) Formal(name string) []string {
-	gs := n.groups[name]
+	return n.formalOf(name, n.groups[name])
+}
+
+func (n *Nicknames) formalOf(name string, gs []int) []string {
 	if len(gs) == 0 {
 		return []string{name}
+	}
+	if len(gs) == 1 {
+		return n.formal[gs[0] : gs[0]+1 : gs[0]+1]
 	}
 	out := make([]string, len(gs))
 	for i, g := range gs {

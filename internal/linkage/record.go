@@ -13,6 +13,7 @@ import (
 type record struct {
 	first, last string   // identifier.NormaliseName
 	formal      []string // Nicknames.Formal(first)
+	firstGroups []int    // the nickname groups of first
 	lastSoundex string
 	dob         timeline.Date
 	year        int
@@ -28,7 +29,8 @@ func newRecord(nn *Nicknames, nino, first, last string, dob timeline.Date, hasDO
 		last:  identifier.NormaliseName(last),
 		dob:   dob,
 	}
-	r.formal = nn.Formal(r.first)
+	r.firstGroups = nn.groups[r.first]
+	r.formal = nn.formalOf(r.first, r.firstGroups)
 	r.lastSoundex = Soundex(r.last)
 	if hasDOB {
 		t := dob.Time()

@@ -15,7 +15,7 @@ import "math/rand/v2"
 // Each level gets a pseudo-count of one half (Jeffreys), so a level never
 // seen, such as two random people with NINOs one character apart, gets a
 // small u rather than zero: its weight is then bounded and conservative.
-func estimateU(nn *Nicknames, parts, sample []record, nPairs int, rng *rand.Rand) [numFields][]float64 {
+func estimateU(parts, sample []record, nPairs int, rng *rand.Rand) [numFields][]float64 {
 	var counts [numFields][]float64
 	for f := Field(0); f < numFields; f++ {
 		counts[f] = make([]float64, f.numLevels()-1)
@@ -27,7 +27,7 @@ func estimateU(nn *Nicknames, parts, sample []record, nPairs int, rng *rand.Rand
 		for i := 0; i < nPairs; i++ {
 			p := &parts[rng.IntN(len(parts))]
 			q := &sample[rng.IntN(len(sample))]
-			lv := compare(nn, p, q).Levels()
+			lv := compare(p, q).Levels()
 			for f := Field(0); f < numFields; f++ {
 				if l := lv[f]; l != f.missing() {
 					counts[f][l]++

@@ -85,8 +85,10 @@ func TestNoIdentifierReachesAnyOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(stored), "participant_ref") || strings.Contains(string(stored), "R000001") {
-		t.Error("cohort JSON carries participant_ref")
+	for _, m := range cohort.Members {
+		if strings.Contains(string(stored), `"`+m.ParticipantRef+`"`) {
+			t.Fatalf("cohort JSON carries participant_ref %s; it must stay in memory and linked.csv", m.ParticipantRef)
+		}
 	}
 	texts := map[string]string{"log": logBuf.String(), "stdout": stdout.String(), "cohort JSON": string(stored)}
 	nFiles := 0
