@@ -519,3 +519,20 @@ func (wk *worker) outcomes(st *state, d timeline.Date) timeline.Outcomes {
 	tl := wk.builder.Build(*r)
 	return tl.Outcomes(d, wk.g.win)
 }
+
+// participants simulates the world on one goroutine without writing it and
+// returns its participants (for tests and tools that need the simulation's
+// own view).
+func (g *generator) participants(ctx context.Context) ([]participant, error) {
+	wk := g.newWorker()
+	var out blockOut
+	var parts []participant
+	for i := range (g.cfg.People + blockSize - 1) / blockSize {
+		wk.block(ctx, i, &out)
+		if out.err != nil {
+			return nil, out.err
+		}
+		parts = append(parts, out.parts...)
+	}
+	return parts, nil
+}
