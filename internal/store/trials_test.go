@@ -390,3 +390,23 @@ func TestPlanLock(t *testing.T) {
 		t.Errorf("unknown outcome: %v", err)
 	}
 }
+
+// BenchmarkEnrol enrols into a trial in a file store, one transaction per
+// enrolment (WAL, synchronous default).
+func BenchmarkEnrol(b *testing.B) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(b.TempDir(), "lab.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.CreateTrial(ctx, "T1", "", siteDesign, t0, rand.Reader); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := db.Enrol(ctx, "T1", fmt.Sprintf("P%07d", i), site(i), t0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

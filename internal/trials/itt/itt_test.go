@@ -48,11 +48,11 @@ func TestEstimateAgainstR(t *testing.T) {
 	none := full
 	none.X, none.Names = nil, nil
 	tests := []struct {
-		name                    string
-		d                       Data
-		o                       Options
+		name                   string
+		d                      Data
+		o                      Options
 		est, se, lo, hi, p, df float64
-		adjustment              string
+		adjustment             string
 	}{
 		{"none", none, Options{}, 0.490025, 0.518643011525, -0.559912885685, 1.53996288569, 0.350719223538, 38, "none"},
 		{"additive", full, Options{Additive: true}, 0.444890890589, 0.461558172215, -0.491192469584, 1.38097425076, 0.341531989815, 36, "additive"},

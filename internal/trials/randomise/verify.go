@@ -130,15 +130,29 @@ func chainBreak(c Chain) *Break {
 }
 
 // sequenceBreak replays the sequence: each entry's arm must be the next
-// one in its stratum.
+// one in its stratum. Blocks are generated once each, so the replay is
+// linear in the log's length.
 func sequenceBreak(es []Entry, d Design, seed Seed) *Break {
-	next := map[string]int{}
+	type cursor struct {
+		block    []string
+		b, at, k int
+	}
+	cur := map[string]*cursor{}
 	for _, e := range es {
-		k := next[e.Stratum]
-		if want := d.Arm(seed, e.Stratum, k); want != e.Arm {
-			return &Break{e.Position, OffSequence, fmt.Sprintf("participant %q at position %d is in arm %q, but allocation %d of stratum %s is %q", e.ParticipantRef, e.Position, e.Arm, k+1, e.Stratum, want)}
+		c := cur[e.Stratum]
+		if c == nil {
+			c = &cursor{block: d.Block(seed, e.Stratum, 0)}
+			cur[e.Stratum] = c
 		}
-		next[e.Stratum] = k + 1
+		if c.at == len(c.block) {
+			c.b++
+			c.block, c.at = d.Block(seed, e.Stratum, c.b), 0
+		}
+		if want := c.block[c.at]; want != e.Arm {
+			return &Break{e.Position, OffSequence, fmt.Sprintf("participant %q at position %d is in arm %q, but allocation %d of stratum %s is %q", e.ParticipantRef, e.Position, e.Arm, c.k+1, e.Stratum, want)}
+		}
+		c.at++
+		c.k++
 	}
 	return nil
 }
