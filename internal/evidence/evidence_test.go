@@ -92,7 +92,9 @@ func TestNormaliseErrorsNameTheField(t *testing.T) {
 		{"measure", func(s *evidence.Study) { s.Estimate = f(1) }},
 		{"estimate", func(s *evidence.Study) { s.Measure, s.Estimate, s.SE = "RR", f(-1), f(0.1) }},
 		{"ci_low/ci_high", func(s *evidence.Study) { s.Measure, s.Estimate, s.CILow = "RD", f(1), f(0) }},
-		{"events_treated", func(s *evidence.Study) { s.NTreated, s.NControl, s.EventsTreated, s.EventsControl = 10, 10, n(11), n(1) }},
+		{"events_treated", func(s *evidence.Study) {
+			s.NTreated, s.NControl, s.EventsTreated, s.EventsControl = 10, 10, n(11), n(1)
+		}},
 		{"control_rate", func(s *evidence.Study) { s.ControlRate = f(42) }},
 		{"period_start", func(s *evidence.Study) { s.PeriodStart = "March 2019" }},
 		{"source", func(s *evidence.Study) { s.Source = "rumour" }},
