@@ -155,13 +155,13 @@ func (a *Analysis) WriteText(w io.Writer) error {
 	if a.DF > 0 {
 		test = fmt.Sprintf("t(%d)", a.DF)
 	}
-	ew.printf("\nPooled estimate %.4f (SE %.4f), %.0f%% CI %.4f to %.4f, %s = %.4f, p = %s\n",
+	ew.printf("\nPooled estimate %.4f (SE %.4f), %.0f%% CI %.4f to %.4f, %s = %.4f, p %s\n",
 		a.Estimate, a.SE, lvl, a.CILow, a.CIHigh, test, a.Stat, pval(a.P))
 	if a.Back != nil {
 		ew.printf("On the ratio scale: %.4f, %.0f%% CI %.4f to %.4f, prediction interval %.4f to %.4f\n",
 			a.Back.Estimate, lvl, a.Back.CILow, a.Back.CIHigh, a.Back.PILow, a.Back.PIHigh)
 	}
-	ew.printf("Heterogeneity: tau^2 = %.4f (tau = %.4f), I^2 = %.2f%%, H^2 = %.2f, Q(%d) = %.4f, p = %s\n",
+	ew.printf("Heterogeneity: tau^2 = %.4f (tau = %.4f), I^2 = %.2f%%, H^2 = %.2f, Q(%d) = %.4f, p %s\n",
 		a.Tau2, a.Tau, a.I2, a.H2, a.QDF, a.Q, pval(a.QP))
 	ew.printf("Prediction interval (%.0f%%): %.4f to %.4f\n", lvl, a.PILow, a.PIHigh)
 	if t := a.Subgroups; t != nil {
@@ -173,7 +173,7 @@ func (a *Analysis) WriteText(w io.Writer) error {
 			fmt.Fprintf(tw, "%s\t%d\t%.4f\t%.4f\t%.4f to %.4f\t%.4f\t%.2f\t\n", g.Level, f.K, f.Estimate, f.SE, f.CILow, f.CIHigh, f.Tau2, f.I2)
 		}
 		tw.Flush()
-		ew.printf("Test of subgroup differences: Q_between(%d) = %.4f, p = %s\n", t.DF, t.QBetween, pval(t.P))
+		ew.printf("Test of subgroup differences: Q_between(%d) = %.4f, p %s\n", t.DF, t.QBetween, pval(t.P))
 		for _, m := range t.Warnings {
 			ew.printf("note: %s\n", m)
 		}
@@ -189,7 +189,7 @@ func (a *Analysis) WriteText(w io.Writer) error {
 		tw.Flush()
 	}
 	if e := a.Egger; e != nil {
-		ew.printf("\nEgger's regression test: intercept %.4f (SE %.4f), t(%d) = %.4f, p = %s\n", e.Intercept, e.SE, e.DF, e.T, pval(e.P))
+		ew.printf("\nEgger's regression test: intercept %.4f (SE %.4f), t(%d) = %.4f, p %s\n", e.Intercept, e.SE, e.DF, e.T, pval(e.P))
 	}
 	for _, m := range a.Warnings {
 		ew.printf("note: %s\n", m)
@@ -197,11 +197,12 @@ func (a *Analysis) WriteText(w io.Writer) error {
 	return ew.err
 }
 
+// pval formats a p-value with its relation: "= 0.1887" or "< 0.0001".
 func pval(p float64) string {
 	if p < 1e-4 {
-		return "<.0001"
+		return "< 0.0001"
 	}
-	return fmt.Sprintf("%.4f", p)
+	return fmt.Sprintf("= %.4f", p)
 }
 
 type errWriter struct {
