@@ -94,7 +94,7 @@ func Run(ctx context.Context, cfg Config) (linkage.Cohort, error) {
 		fmt.Fprintf(cfg.Stdout, "cohort: %d linked participants, at least the minimum of %d: ready for evaluation\n", len(res.Cohort.Members), cfg.MinCohort)
 		return res.Cohort, nil
 	}
-	fmt.Fprintf(cfg.Stdout, "cohort: refused for evaluation: %v\n", minErr)
+	fmt.Fprintf(cfg.Stdout, "cohort: %d linked participants, below the minimum of %d: refused for evaluation\n", len(res.Cohort.Members), cfg.MinCohort)
 	return res.Cohort, fmt.Errorf("link: %w", minErr)
 }
 
