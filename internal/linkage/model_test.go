@@ -2,6 +2,7 @@ package linkage
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"math/rand/v2"
@@ -261,5 +262,16 @@ func TestLinkEdgeCases(t *testing.T) {
 	}
 	if _, err := Link(ctx, sub, Identities(ids), Spec{MaxFalseMatchRate: 0.7}); err == nil || !strings.Contains(err.Error(), "MaxFalseMatchRate") {
 		t.Errorf("bad spec: err = %v", err)
+	}
+}
+
+func TestReportJSONWithInfiniteThresholds(t *testing.T) {
+	c := Cohort{Report: Report{Thresholds: Thresholds{Upper: math.Inf(1), Lower: math.Inf(-1), UpperPosterior: 1}}}
+	b, err := json.Marshal(c)
+	if err != nil {
+		t.Fatalf("cohort with infinite thresholds does not serialise: %v", err)
+	}
+	if !strings.Contains(string(b), `"upper":null`) || !strings.Contains(string(b), `"upper_posterior":1`) {
+		t.Errorf("json %s", b)
 	}
 }

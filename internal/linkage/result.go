@@ -1,5 +1,10 @@
 package linkage
 
+import (
+	"encoding/json"
+	"math"
+)
+
 // Status is the band a participant's link falls in.
 type Status string
 
@@ -98,4 +103,21 @@ type Report struct {
 	EstimatedMissedMatches float64
 
 	Model Model
+}
+
+// MarshalJSON writes an infinite threshold (no pair reached the band) as
+// null, since JSON has no infinity.
+func (t Thresholds) MarshalJSON() ([]byte, error) {
+	num := func(x float64) any {
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			return nil
+		}
+		return x
+	}
+	return json.Marshal(struct {
+		Upper          any `json:"upper"`
+		Lower          any `json:"lower"`
+		UpperPosterior any `json:"upper_posterior"`
+		LowerPosterior any `json:"lower_posterior"`
+	}{num(t.Upper), num(t.Lower), num(t.UpperPosterior), num(t.LowerPosterior)})
 }
