@@ -96,6 +96,7 @@ func commands() []func(*app) *cobra.Command {
 		newEvaluateCmd,
 		newMetaCmd,
 		newEvidenceCmd,
+		newToolkitCmd,
 		newPowerCmd,
 		newTrialCmd,
 	}
