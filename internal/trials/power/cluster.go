@@ -14,6 +14,12 @@ package power
 // individually randomised sample size is multiplied by DE: Solve runs the
 // chosen test on the effective sizes n/DE, so every method (arcsine,
 // normal, t) has a clustered form.
+//
+// For two means the t test's degrees of freedom are then those of the
+// effective individual sample, n1/DE + n2/DE − 2. An analysis at cluster
+// level has only k1 + k2 − 2 (clusters), so with few clusters (under about
+// 30 per arm) these figures are slightly optimistic: Donner & Klar (2000,
+// §5.2) suggest adding a cluster or two per arm in that case.
 func (c Cluster) DesignEffect() float64 {
 	return 1 + ((c.CV*c.CV+1)*c.Size-1)*c.ICC
 }
