@@ -3,11 +3,7 @@ package index
 import (
 	"bytes"
 	"context"
-	"database/sql"
-	"database/sql/driver"
-	"errors"
 	"fmt"
-	"io"
 	"slices"
 
 	"golang.org/x/sync/errgroup"
@@ -20,14 +16,14 @@ import (
 // stores every person table in pid order), merge-joins the streams by pid,
 // and passes each person's rows to timeline.Builder: memory grows with the
 // people and their merged intervals, never with the whole spine's rows at
-// once. Dates come out of DuckDB as day numbers (date - 1970-01-01) and
-// months as month numbers, the timeline package's own units.
+// once. DATE columns arrive as day numbers since 1970-01-01, the timeline
+// package's own unit; months are converted to month numbers in SQL.
 const (
-	qPeople     = `SELECT pid, person_id, date_of_birth - DATE '1970-01-01', sex, region FROM people ORDER BY pid`
-	qEmployment = `SELECT pid, start_date - DATE '1970-01-01', end_date - DATE '1970-01-01' FROM employment_spells`
-	qBenefits   = `SELECT pid, benefit, start_date - DATE '1970-01-01', end_date - DATE '1970-01-01' FROM benefit_spells`
-	qEducation  = `SELECT pid, start_date - DATE '1970-01-01', end_date - DATE '1970-01-01', level, achieved FROM education`
-	qEarnings   = `SELECT pid, datediff('month', DATE '1970-01-01', month), amount FROM earnings`
+	qPeople     = `SELECT pid, person_id, date_of_birth, sex, region FROM people ORDER BY pid`
+	qEmployment = `SELECT pid, start_date, end_date FROM employment_spells`
+	qBenefits   = `SELECT pid, benefit, start_date, end_date FROM benefit_spells`
+	qEducation  = `SELECT pid, start_date, end_date, level, achieved FROM education`
+	qEarnings   = `SELECT pid, CAST(datediff('month', DATE '1970-01-01', month) AS INTEGER), amount FROM earnings`
 )
 
 const batchSize = 8192
@@ -38,61 +34,58 @@ type batch[T any] struct {
 	row []T
 }
 
-// produce runs query on its own connection and sends its rows, decoded by
-// scan, in batches. It closes out when done.
-func produce[T any](ctx context.Context, db *sql.DB, table, query string, ncol int, scan func([]driver.Value) (int32, T, error), out chan<- batch[T]) error {
+func newBatch[T any]() batch[T] {
+	return batch[T]{make([]int32, 0, batchSize+2048), make([]T, 0, batchSize+2048)}
+}
+
+// produce streams query and sends its rows, converted chunk by chunk by
+// conv, in batches. It closes out when done.
+func produce[T any](ctx context.Context, d *duck, table, query string, conv func(chunk, *batch[T]), out chan<- batch[T]) error {
 	defer close(out)
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("index: reading %s: %w", table, err)
+	b := newBatch[T]()
+	send := func() error {
+		select {
+		case out <- b:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		b = newBatch[T]()
+		return nil
 	}
-	defer conn.Close()
-	return conn.Raw(func(dc any) error {
-		q, ok := dc.(driver.QueryerContext)
-		if !ok {
-			return errors.New("index: the DuckDB driver cannot run queries directly")
-		}
-		rows, err := q.QueryContext(ctx, query, nil)
-		if err != nil {
-			return fmt.Errorf("index: reading %s: %w", table, err)
-		}
-		defer rows.Close()
-		vals := make([]driver.Value, ncol)
-		b := batch[T]{make([]int32, 0, batchSize), make([]T, 0, batchSize)}
-		send := func() error {
-			select {
-			case out <- b:
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-			b = batch[T]{make([]int32, 0, batchSize), make([]T, 0, batchSize)}
-			return nil
-		}
-		for {
-			err := rows.Next(vals)
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return fmt.Errorf("index: reading %s: %w", table, err)
-			}
-			pid, row, err := scan(vals)
-			if err != nil {
-				return fmt.Errorf("index: reading %s: %w", table, err)
-			}
-			b.pid = append(b.pid, pid)
-			b.row = append(b.row, row)
-			if len(b.pid) == batchSize {
-				if err := send(); err != nil {
-					return err
-				}
-			}
-		}
-		if len(b.pid) > 0 {
+	err := d.scan(ctx, query, func(c chunk) error {
+		conv(c, &b)
+		if len(b.pid) >= batchSize {
 			return send()
 		}
 		return nil
 	})
+	if err == nil && len(b.pid) > 0 {
+		err = send()
+	}
+	if err != nil && ctx.Err() == nil {
+		return fmt.Errorf("index: reading %s: %w", table, err)
+	}
+	return err
+}
+
+// interner shares one string per distinct value (regions, benefit codes).
+type interner map[string]string
+
+func (in interner) of(b []byte) string {
+	if s, ok := in[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	in[s] = s
+	return s
+}
+
+// endOf is an end date, Ongoing when NULL.
+func endOf(ends []int32, mask []uint64, k int) timeline.Date {
+	if !valid(mask, k) {
+		return timeline.Ongoing
+	}
+	return timeline.Date(ends[k])
 }
 
 // cursor reads one table's batches in pid order.
@@ -153,37 +146,13 @@ type personRow struct {
 	region string
 }
 
-func day(v driver.Value) (timeline.Date, error) {
-	switch x := v.(type) {
-	case nil:
-		return timeline.Ongoing, nil
-	case int64:
-		return timeline.Date(x), nil
-	case int32:
-		return timeline.Date(x), nil
-	}
-	return 0, fmt.Errorf("unexpected date value of type %T", v)
-}
-
-func pidOf(v driver.Value) (int32, error) {
-	if x, ok := v.(int32); ok {
-		return x, nil
-	}
-	return 0, fmt.Errorf("unexpected pid value of type %T", v)
-}
-
-func str(v driver.Value) string {
-	s, _ := v.(string)
-	return s
-}
-
 // build reads the spine at dbPath into a new in-memory Index.
 func build(ctx context.Context, dbPath string, meta spine.Meta, opts Options) (*Index, error) {
-	db, err := spine.OpenReadOnly(dbPath)
+	d, err := openDuck(dbPath)
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
+	defer d.close()
 	g, ctx := errgroup.WithContext(ctx)
 
 	people := make(chan batch[personRow], 4)
@@ -191,67 +160,64 @@ func build(ctx context.Context, dbPath string, meta spine.Meta, opts Options) (*
 	benefits := make(chan batch[timeline.BenefitSpell], 4)
 	education := make(chan batch[timeline.EducationSpell], 4)
 	earnings := make(chan batch[timeline.Earning], 4)
+	regions := interner{}
 	g.Go(func() error {
-		return produce(ctx, db, "people", qPeople, 5, func(v []driver.Value) (int32, personRow, error) {
-			pid, err := pidOf(v[0])
-			if err != nil {
-				return 0, personRow{}, err
+		return produce(ctx, d, "people", qPeople, func(c chunk, b *batch[personRow]) {
+			pid, id, dob := column[int32](c, 0), column[stringT](c, 1), column[int32](c, 2)
+			sex, region := column[stringT](c, 3), column[stringT](c, 4)
+			for k := range c.n {
+				r := personRow{id: string(id[k].bytes()), dob: timeline.Date(dob[k]), region: regions.of(region[k].bytes())}
+				if sb := sex[k].bytes(); len(sb) == 1 {
+					r.sex = sb[0]
+				}
+				b.pid = append(b.pid, pid[k])
+				b.row = append(b.row, r)
 			}
-			dob, err := day(v[2])
-			sex := str(v[3])
-			r := personRow{id: str(v[1]), dob: dob, region: str(v[4])}
-			if len(sex) == 1 {
-				r.sex = sex[0]
-			}
-			return pid, r, err
 		}, people)
 	})
 	g.Go(func() error {
-		return produce(ctx, db, "employment_spells", qEmployment, 3, func(v []driver.Value) (int32, timeline.Interval, error) {
-			pid, err := pidOf(v[0])
-			if err != nil {
-				return 0, timeline.Interval{}, err
+		return produce(ctx, d, "employment_spells", qEmployment, func(c chunk, b *batch[timeline.Interval]) {
+			pid, start, end, endOK := column[int32](c, 0), column[int32](c, 1), column[int32](c, 2), c.validity(2)
+			for k := range c.n {
+				b.pid = append(b.pid, pid[k])
+				b.row = append(b.row, timeline.Interval{Start: timeline.Date(start[k]), End: endOf(end, endOK, k)})
 			}
-			s, err1 := day(v[1])
-			e, err2 := day(v[2])
-			return pid, timeline.Interval{Start: s, End: e}, errors.Join(err1, err2)
 		}, employment)
 	})
+	codes := interner{}
 	g.Go(func() error {
-		return produce(ctx, db, "benefit_spells", qBenefits, 4, func(v []driver.Value) (int32, timeline.BenefitSpell, error) {
-			pid, err := pidOf(v[0])
-			if err != nil {
-				return 0, timeline.BenefitSpell{}, err
+		return produce(ctx, d, "benefit_spells", qBenefits, func(c chunk, b *batch[timeline.BenefitSpell]) {
+			pid, code, start, end, endOK := column[int32](c, 0), column[stringT](c, 1), column[int32](c, 2), column[int32](c, 3), c.validity(3)
+			for k := range c.n {
+				b.pid = append(b.pid, pid[k])
+				b.row = append(b.row, timeline.BenefitSpell{Code: codes.of(code[k].bytes()),
+					Interval: timeline.Interval{Start: timeline.Date(start[k]), End: endOf(end, endOK, k)}})
 			}
-			s, err1 := day(v[2])
-			e, err2 := day(v[3])
-			return pid, timeline.BenefitSpell{Code: str(v[1]), Interval: timeline.Interval{Start: s, End: e}}, errors.Join(err1, err2)
 		}, benefits)
 	})
+	levels := interner{}
 	g.Go(func() error {
-		return produce(ctx, db, "education", qEducation, 5, func(v []driver.Value) (int32, timeline.EducationSpell, error) {
-			pid, err := pidOf(v[0])
-			if err != nil {
-				return 0, timeline.EducationSpell{}, err
+		return produce(ctx, d, "education", qEducation, func(c chunk, b *batch[timeline.EducationSpell]) {
+			pid, start, end, endOK := column[int32](c, 0), column[int32](c, 1), column[int32](c, 2), c.validity(2)
+			level, levelOK, ach, achOK := column[stringT](c, 3), c.validity(3), column[bool](c, 4), c.validity(4)
+			for k := range c.n {
+				e := timeline.EducationSpell{Interval: timeline.Interval{Start: timeline.Date(start[k]), End: endOf(end, endOK, k)}}
+				if valid(levelOK, k) {
+					e.Level = levels.of(level[k].bytes())
+				}
+				e.Achieved = valid(achOK, k) && ach[k]
+				b.pid = append(b.pid, pid[k])
+				b.row = append(b.row, e)
 			}
-			s, err1 := day(v[1])
-			e, err2 := day(v[2])
-			ach, _ := v[4].(bool)
-			return pid, timeline.EducationSpell{Interval: timeline.Interval{Start: s, End: e}, Level: str(v[3]), Achieved: ach}, errors.Join(err1, err2)
 		}, education)
 	})
 	g.Go(func() error {
-		return produce(ctx, db, "earnings", qEarnings, 3, func(v []driver.Value) (int32, timeline.Earning, error) {
-			pid, err := pidOf(v[0])
-			if err != nil {
-				return 0, timeline.Earning{}, err
+		return produce(ctx, d, "earnings", qEarnings, func(c chunk, b *batch[timeline.Earning]) {
+			pid, month, amount := column[int32](c, 0), column[int32](c, 1), column[float64](c, 2)
+			for k := range c.n {
+				b.pid = append(b.pid, pid[k])
+				b.row = append(b.row, timeline.Earning{Month: timeline.Month(month[k]), Amount: amount[k]})
 			}
-			m, ok := v[1].(int64)
-			a, ok2 := v[2].(float64)
-			if !ok || !ok2 {
-				return 0, timeline.Earning{}, fmt.Errorf("unexpected earnings values of types %T, %T", v[1], v[2])
-			}
-			return pid, timeline.Earning{Month: timeline.Month(m), Amount: a}, nil
 		}, earnings)
 	})
 

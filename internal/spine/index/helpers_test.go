@@ -13,7 +13,7 @@ func timeMonth(m int) time.Month { return time.Month(m) }
 
 func dateOf(t time.Time) timeline.Date { return timeline.DateOf(t.Year(), t.Month(), t.Day()) }
 
-func endOf(t sql.NullTime) timeline.Date {
+func sqlEnd(t sql.NullTime) timeline.Date {
 	if !t.Valid {
 		return timeline.Ongoing
 	}
@@ -55,7 +55,7 @@ func buildFromSQL(t *testing.T, dbPath string, pid int32) timeline.Timeline {
 		var s time.Time
 		var e sql.NullTime
 		err := rs.Scan(&s, &e)
-		r.Employment = append(r.Employment, timeline.Interval{Start: dateOf(s), End: endOf(e)})
+		r.Employment = append(r.Employment, timeline.Interval{Start: dateOf(s), End: sqlEnd(e)})
 		return err
 	})
 	each(`SELECT benefit, start_date, end_date FROM benefit_spells WHERE pid = ?`, func(rs *sql.Rows) error {
@@ -63,7 +63,7 @@ func buildFromSQL(t *testing.T, dbPath string, pid int32) timeline.Timeline {
 		var s time.Time
 		var e sql.NullTime
 		err := rs.Scan(&code, &s, &e)
-		r.Benefits = append(r.Benefits, timeline.BenefitSpell{Code: code, Interval: timeline.Interval{Start: dateOf(s), End: endOf(e)}})
+		r.Benefits = append(r.Benefits, timeline.BenefitSpell{Code: code, Interval: timeline.Interval{Start: dateOf(s), End: sqlEnd(e)}})
 		return err
 	})
 	each(`SELECT start_date, end_date, coalesce(achieved, false) FROM education WHERE pid = ?`, func(rs *sql.Rows) error {
@@ -71,7 +71,7 @@ func buildFromSQL(t *testing.T, dbPath string, pid int32) timeline.Timeline {
 		var e sql.NullTime
 		var a bool
 		err := rs.Scan(&s, &e, &a)
-		r.Education = append(r.Education, timeline.EducationSpell{Interval: timeline.Interval{Start: dateOf(s), End: endOf(e)}, Achieved: a})
+		r.Education = append(r.Education, timeline.EducationSpell{Interval: timeline.Interval{Start: dateOf(s), End: sqlEnd(e)}, Achieved: a})
 		return err
 	})
 	each(`SELECT month, amount FROM earnings WHERE pid = ?`, func(rs *sql.Rows) error {
