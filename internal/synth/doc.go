@@ -136,7 +136,7 @@
 //	                                                     (weeks divided by the span); earnings_prior_12_per_1000; region=<name>
 //	  effect {multiplier, phases[{from_week, to_week, hazard, designed_factor, factor}]}
 //	                                                     hazard job_finding, inactive_to_search or inactive_to_work is
-//	                                                     multiplied by factor = 1 + multiplier × (designed_factor − 1)
+//	                                                     multiplied by factor = max(0, 1 + multiplier × (designed_factor − 1))
 //	                                                     in weeks from_week..to_week after the start
 //	  participants, first_start, last_start             rows of participants.csv and their start dates
 //	  complete_follow_up_until                          last start date with all 104 weeks inside the window

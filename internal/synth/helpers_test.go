@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -21,7 +22,7 @@ var sharedWorld struct {
 	err  error
 }
 
-const sharedPeople = 20000
+var sharedPeople = envInt("SYNTH_TEST_PEOPLE", 20000)
 
 func TestMain(m *testing.M) {
 	code := m.Run()
@@ -129,4 +130,14 @@ func near(got, want, abs, rel float64) bool {
 		w = -w
 	}
 	return d <= abs || d <= rel*w
+}
+
+func osMkdirTemp() (string, error) { return os.MkdirTemp("", "synth-example-") }
+func osRemoveAll(dir string)       { os.RemoveAll(dir) }
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
 }

@@ -22,7 +22,8 @@ type person struct {
 
 	// Unobserved heterogeneity (never written, never seen by take-up).
 	ability   float64 // persistent productivity, standard normal
-	findF     float64 // job-finding multiplier: exp(0.5·ability) × age, region and disability terms applied per week
+	findF     float64 // job-finding multiplier: exp(0.5·ability) × region; age and disability terms are applied per week
+	findF06   float64 // findF^0.6: the weaker pull of ability on moves from inactivity into work
 	sepF      float64 // separation multiplier: exp(−0.35·ability)
 	claimProp float64 // probability of claiming when out of work
 	disF      float64 // onset multiplier of a long-term health condition: exp(0.8·frailty)
@@ -99,6 +100,7 @@ func (s *sim) newPerson(idx int) person {
 
 	p.ability = normal(unif(&r))
 	p.findF = math.Exp(0.5*p.ability) * s.w.regions[p.region].JobFinding
+	p.findF06 = math.Pow(p.findF, 0.6)
 	p.sepF = math.Exp(-0.35 * p.ability)
 	p.claimProp = logistic(1.0 - 0.3*p.ability + 0.8*normal(unif(&r)))
 	p.disF = math.Exp(0.8*normal(unif(&r)) - 0.2*p.ability)

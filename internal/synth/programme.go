@@ -203,14 +203,18 @@ func programmes() []programme {
 const maxProgrammes = 3
 
 // factor returns the multiplier of hazard h at s weeks after the start,
-// with the designed factor f scaled to 1 + effect·(f − 1). With effect 0
-// every factor is exactly 1.
+// with each designed factor f scaled to scaledFactor(f, effect). With
+// effect 0 every factor is exactly 1.
 func (p *programme) factor(h hazard, s int, effect float64) float64 {
 	f := 1.0
 	for _, e := range p.Effect {
 		if e.Hazard == h && s >= e.FromWeek && s <= e.ToWeek {
-			f *= 1 + effect*(e.Factor-1)
+			f *= scaledFactor(e.Factor, effect)
 		}
 	}
 	return f
 }
+
+// scaledFactor is 1 + effect·(f − 1), floored at 0 (a hazard cannot be
+// negative: a lock-in of 0.5 at effect 3 stops job finding altogether).
+func scaledFactor(f, effect float64) float64 { return max(1+effect*(f-1), 0) }

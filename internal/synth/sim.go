@@ -216,9 +216,17 @@ func clampDur(d int32) int {
 	return int(d)
 }
 
-// u32 splits a 64-bit draw into two uniforms in (0, 1).
-func u32(x uint64) (float64, float64) {
-	return (float64(x>>32) + 0.5) * 0x1p-32, (float64(uint32(x)) + 0.5) * 0x1p-32
+// draws are a week's four 64-bit random numbers, read as eight uniforms in
+// (0, 1) (32 bits each), converted only when used.
+type draws [4]uint64
+
+// u returns uniform i (0..7).
+func (d *draws) u(i int) float64 {
+	x := d[i>>1]
+	if i&1 == 0 {
+		x >>= 32
+	}
+	return (float64(uint32(x)) + 0.5) * 0x1p-32
 }
 
 // run simulates person idx from the grid's first week to its last and then
@@ -270,23 +278,18 @@ func (s *sim) step(t int) {
 		s.record(t)
 		return
 	}
-	var u [8]float64
-	u[0], u[1] = u32(st.rng.Uint64())
-	x1 := st.rng.Uint64()
-	u[2], u[3] = u32(x1)
-	u[4], u[5] = u32(st.rng.Uint64())
-	u[6], u[7] = u32(st.rng.Uint64())
+	u := draws{st.rng.Uint64(), st.rng.Uint64(), st.rng.Uint64(), st.rng.Uint64()}
 	switch st.lab {
 	case lbChild:
-		s.enter16(t, &u, x1)
+		s.enter16(t, &u)
 	case lbRetired:
 	default:
-		s.transition(t, g, &u, x1)
+		s.transition(t, g, &u)
 	}
-	s.disability(t, g, u[4])
+	s.disability(t, g, u.u(4))
 	bits := s.record(t)
 	if bits&(bitOOW|bitInact|bitInWork) != 0 {
-		s.takeUp(t, g, bits, u[5:8])
+		s.takeUp(t, g, bits, &u)
 	}
 }
 
@@ -366,10 +369,11 @@ func (s *sim) covariates(t int, g timeline.Date, bits uint8) timeline.Covariates
 // takeUp decides, for each programme open in week t, whether the person
 // joins. The probability is the programme's logistic take-up model of the
 // default covariates and nothing else.
-func (s *sim) takeUp(t int, g timeline.Date, bits uint8, u []float64) {
+func (s *sim) takeUp(t int, g timeline.Date, bits uint8, u *draws) {
 	st := s.st
 	var c timeline.Covariates
 	have := false
+	var now [maxProgrammes]bool
 	for k := range s.progs {
 		if t < s.progWeeks[k][0] || t > s.progWeeks[k][1] || st.joined[k] >= 0 || int32(t) < st.blocked[k] {
 			continue
@@ -377,11 +381,19 @@ func (s *sim) takeUp(t int, g timeline.Date, bits uint8, u []float64) {
 		if !have {
 			c, have = s.covariates(t, g, bits), true
 		}
-		if u[k] >= s.progs[k].TakeUp.probability(&c) {
-			continue
+		if u.u(5+k) < s.progs[k].TakeUp.probability(&c) {
+			st.joined[k] = int32(t)
+			now[k] = true
 		}
-		st.joined[k] = int32(t)
-		if s.branch {
+	}
+	if s.branch {
+		return
+	}
+	// Snapshots for the counterfactual branches are taken after every
+	// programme's decision this week, so a branch differs from the factual
+	// path only in its own programme.
+	for k := range s.progs {
+		if !now[k] {
 			continue
 		}
 		j := join{prog: k, week: t, cov: c, notNow: st.clone(), never: st.clone()}
@@ -545,12 +557,12 @@ func (s *sim) age(g timeline.Date) float64 { return float64(g-s.p.dob) / 365.25 
 
 // startJob moves the person into a new job in week t, settling any claim:
 // a UC claim continues as UC_WORKING when pay is low, other claims end.
-func (s *sim) startJob(t int, g timeline.Date, u *[8]float64, x1 uint64, scar bool) {
+func (s *sim) startJob(t int, g timeline.Date, u *draws, scar bool) {
 	st := s.st
 	st.lab, st.dur = lbEmp, 0
-	st.wage = s.newWage(t, s.age(g), normal(u[1]), u[2], scar)
-	s.openEmp(t, s.employer(x1))
-	if isUC(st.ben) && st.wage < s.ucWorkThreshold(t) && u[3] < 0.85 {
+	st.wage = s.newWage(t, s.age(g), normal(u.u(1)), u.u(2), scar)
+	s.openEmp(t, s.employer(u[1]))
+	if isUC(st.ben) && st.wage < s.ucWorkThreshold(t) && u.u(3) < 0.85 {
 		s.setBenefit(t, bUCW)
 	} else {
 		s.setBenefit(t, bNone)
@@ -559,30 +571,30 @@ func (s *sim) startJob(t int, g timeline.Date, u *[8]float64, x1 uint64, scar bo
 
 // enter16 places a 16-year-old: most stay in education, the rest enter the
 // labour market.
-func (s *sim) enter16(t int, u *[8]float64, x1 uint64) {
+func (s *sim) enter16(t int, u *draws) {
 	a := s.p.ability
-	if u[1] < logistic(1.7+0.6*a) {
+	if u.u(1) < logistic(1.7+0.6*a) {
 		level := levL2
-		if u[2] < logistic(0.3+0.9*a) {
+		if u.u(2) < logistic(0.3+0.9*a) {
 			level = levL3
 		}
-		s.openEdu(t, level, 100, u[3] < logistic(1.0+0.9*a))
+		s.openEdu(t, level, 100, u.u(3) < logistic(1.0+0.9*a))
 		return
 	}
-	s.leaveEducation(t, u, x1)
+	s.leaveEducation(t, u)
 }
 
 // leaveEducation places someone leaving education (or a 16-year-old not
 // staying on): work, job search or inactivity.
-func (s *sim) leaveEducation(t int, u *[8]float64, x1 uint64) {
+func (s *sim) leaveEducation(t int, u *draws) {
 	st := s.st
 	g := s.gr.day(t)
-	switch v := u[0]; {
+	switch v := u.u(0); {
 	case v < 0.45:
-		s.startJob(t, g, u, x1, false)
+		s.startJob(t, g, u, false)
 	case v < 0.8:
 		st.lab, st.dur = lbUnemp, 0
-		if g >= s.p.d18 && u[3] < s.p.claimProp {
+		if g >= s.p.d18 && u.u(3) < s.p.claimProp {
 			s.setBenefit(t, s.searchCode(t))
 		}
 	default:
@@ -591,7 +603,7 @@ func (s *sim) leaveEducation(t int, u *[8]float64, x1 uint64) {
 }
 
 // transition moves an adult from last week's state into week t's.
-func (s *sim) transition(t int, g timeline.Date, u *[8]float64, x1 uint64) {
+func (s *sim) transition(t int, g timeline.Date, u *draws) {
 	st := s.st
 	p := &s.p
 	age := s.age(g)
@@ -606,11 +618,11 @@ func (s *sim) transition(t int, g timeline.Date, u *[8]float64, x1 uint64) {
 			return
 		}
 		s.closeEdu(t)
-		if st.eduLevel == levL3 && st.eduAch && u[1] < logistic(-0.9+1.3*p.ability) {
-			s.openEdu(t, levL6, 156, u[3] < 0.85)
+		if st.eduLevel == levL3 && st.eduAch && u.u(1) < logistic(-0.9+1.3*p.ability) {
+			s.openEdu(t, levL6, 156, u.u(3) < 0.85)
 			return
 		}
-		s.leaveEducation(t, u, x1)
+		s.leaveEducation(t, u)
 
 	case lbEmp:
 		tenure := clampDur(st.dur)
@@ -635,34 +647,34 @@ func (s *sim) transition(t int, g timeline.Date, u *[8]float64, x1 uint64) {
 		case g >= p.d60:
 			h[4] = 0.002
 		}
-		switch pick(u[0], h[:]) {
+		switch pick(u.u(0), h[:]) {
 		case 0:
 			s.closeEmp(t)
 			st.lab, st.dur = lbUnemp, 0
 			if st.ben == bUCW {
 				s.setBenefit(t, bUCS)
-			} else if g >= p.d18 && u[1] < p.claimProp {
+			} else if g >= p.d18 && u.u(1) < p.claimProp {
 				s.setBenefit(t, s.searchCode(t))
 			}
 		case 1:
 			s.closeEmp(t)
 			st.lab, st.dur = lbSick, 0
 			s.setBenefit(t, bNone)
-			if u[1] < 0.85 {
-				s.setBenefit(t, s.sickCode(t, u[2]))
+			if u.u(1) < 0.85 {
+				s.setBenefit(t, s.sickCode(t, u.u(2)))
 			}
 		case 2:
 			s.closeEmp(t)
 			st.lab, st.dur = lbHome, 0
 			s.setBenefit(t, bNone)
-			if u[1] < 0.35 {
-				s.setBenefit(t, s.homeCode(t, u[2]))
+			if u.u(1) < 0.35 {
+				s.setBenefit(t, s.homeCode(t, u.u(2)))
 			}
 		case 3:
-			wage := int64(float64(st.wage)*math.Exp(0.04+0.1*normal(u[1])) + 0.5)
+			wage := int64(float64(st.wage)*math.Exp(0.04+0.1*normal(u.u(1))) + 0.5)
 			st.dur = 0
 			st.wage = max(wage, 9000)
-			s.openEmp(t, s.employer(x1))
+			s.openEmp(t, s.employer(u[1]))
 			if st.ben == bUCW && st.wage >= s.ucWorkThreshold(t) {
 				s.setBenefit(t, bNone)
 			}
@@ -679,9 +691,9 @@ func (s *sim) transition(t int, g timeline.Date, u *[8]float64, x1 uint64) {
 			}
 			low := st.wage < s.ucWorkThreshold(t)
 			switch {
-			case st.ben == bUCW && (!low || u[3] < 0.005):
+			case st.ben == bUCW && (!low || u.u(3) < 0.005):
 				s.setBenefit(t, bNone)
-			case st.ben == bNone && low && s.ucLiveAt(t) && g >= p.d18 && u[3] < 0.002:
+			case st.ben == bNone && low && s.ucLiveAt(t) && g >= p.d18 && u.u(3) < 0.002:
 				s.setBenefit(t, bUCW)
 			}
 		}
@@ -716,38 +728,38 @@ func (s *sim) transition(t int, g timeline.Date, u *[8]float64, x1 uint64) {
 		if g >= p.d60 {
 			h[4] = 0.0015
 		}
-		switch pick(u[0], h[:]) {
+		switch pick(u.u(0), h[:]) {
 		case 0:
-			s.startJob(t, g, u, x1, st.dur > 26)
+			s.startJob(t, g, u, st.dur > 26)
 		case 1:
 			claiming := st.ben != bNone
 			st.lab, st.dur = lbSick, 0
 			if claiming && isUC(st.ben) {
-				s.setBenefit(t, s.sickCode(t, u[2]))
+				s.setBenefit(t, s.sickCode(t, u.u(2)))
 			} else {
 				s.setBenefit(t, bNone)
-				if (claiming && u[1] < 0.9) || (!claiming && u[1] < 0.6) {
-					s.setBenefit(t, s.sickCode(t, u[2]))
+				if (claiming && u.u(1) < 0.9) || (!claiming && u.u(1) < 0.6) {
+					s.setBenefit(t, s.sickCode(t, u.u(2)))
 				}
 			}
 		case 2:
 			claiming := st.ben != bNone
 			st.lab, st.dur = lbHome, 0
 			s.setBenefit(t, bNone)
-			if (claiming && u[1] < 0.5) || (!claiming && u[1] < 0.2) {
-				s.setBenefit(t, s.homeCode(t, u[2]))
+			if (claiming && u.u(1) < 0.5) || (!claiming && u.u(1) < 0.2) {
+				s.setBenefit(t, s.homeCode(t, u.u(2)))
 			}
 		case 3:
 			s.setBenefit(t, bNone)
-			s.openEdu(t, levL2, 26, u[3] < 0.6)
+			s.openEdu(t, levL2, 26, u.u(3) < 0.6)
 		case 4:
 			s.retire(t)
 		default:
 			st.dur++
 			switch {
-			case st.ben != bNone && u[3] < 0.004:
+			case st.ben != bNone && u.u(3) < 0.004:
 				s.setBenefit(t, bNone) // stops claiming, still looking
-			case st.ben == bNone && g >= p.d18 && u[3] < 0.02*p.claimProp:
+			case st.ben == bNone && g >= p.d18 && u.u(3) < 0.02*p.claimProp:
 				s.setBenefit(t, s.searchCode(t))
 			}
 		}
@@ -776,14 +788,14 @@ func (s *sim) transition(t int, g timeline.Date, u *[8]float64, x1 uint64) {
 				h[2] *= 3
 			}
 		}
-		h[0] *= math.Pow(p.findF, 0.6) * s.progFactor(hazInactiveToWork, t)
+		h[0] *= p.findF06 * s.progFactor(hazInactiveToWork, t)
 		h[1] *= s.progFactor(hazInactiveToSearch, t)
 		if g >= p.d60 {
 			h[3] = 0.002
 		}
-		switch pick(u[0], h[:4]) {
+		switch pick(u.u(0), h[:4]) {
 		case 0:
-			s.startJob(t, g, u, x1, true)
+			s.startJob(t, g, u, true)
 		case 1:
 			claiming := st.ben != bNone
 			st.lab, st.dur = lbUnemp, 0
@@ -791,7 +803,7 @@ func (s *sim) transition(t int, g timeline.Date, u *[8]float64, x1 uint64) {
 				s.setBenefit(t, bUCS)
 			} else {
 				s.setBenefit(t, bNone)
-				if g >= p.d18 && ((claiming && u[1] < 0.9) || u[1] < p.claimProp) {
+				if g >= p.d18 && ((claiming && u.u(1) < 0.9) || u.u(1) < p.claimProp) {
 					s.setBenefit(t, s.searchCode(t))
 				}
 			}
@@ -801,16 +813,16 @@ func (s *sim) transition(t int, g timeline.Date, u *[8]float64, x1 uint64) {
 				st.lab, st.dur = lbHome, 0
 				if !isUC(st.ben) {
 					s.setBenefit(t, bNone)
-					if claiming && u[1] < 0.5 {
-						s.setBenefit(t, s.homeCode(t, u[2]))
+					if claiming && u.u(1) < 0.5 {
+						s.setBenefit(t, s.homeCode(t, u.u(2)))
 					}
 				}
 			} else {
 				st.lab, st.dur = lbSick, 0
 				if !isUC(st.ben) {
 					s.setBenefit(t, bNone)
-					if u[1] < 0.7 {
-						s.setBenefit(t, s.sickCode(t, u[2]))
+					if u.u(1) < 0.7 {
+						s.setBenefit(t, s.sickCode(t, u.u(2)))
 					}
 				}
 			}
@@ -823,10 +835,10 @@ func (s *sim) transition(t int, g timeline.Date, u *[8]float64, x1 uint64) {
 				stop = 0.002
 			}
 			switch {
-			case st.ben != bNone && u[3] < stop:
+			case st.ben != bNone && u.u(3) < stop:
 				s.setBenefit(t, bNone)
-			case st.ben == bNone && g >= p.d18 && sick && u[3] < 0.004:
-				s.setBenefit(t, s.sickCode(t, u[2]))
+			case st.ben == bNone && g >= p.d18 && sick && u.u(3) < 0.004:
+				s.setBenefit(t, s.sickCode(t, u.u(2)))
 			}
 		}
 	}

@@ -214,7 +214,7 @@ func TestParticipantsAreTargetedOnObservables(t *testing.T) {
 	total := 0
 	for _, ps := range sum.Programmes {
 		prog, _ := tr.Programme(ps.Name)
-		s := float64(ps.Participants) / sharedPeople
+		s := float64(ps.Participants) / float64(sharedPeople)
 		if s < share[ps.Name][0] || s > share[ps.Name][1] {
 			t.Errorf("%s: %.2f%% of the population, want %.1f%%..%.1f%%", ps.Name, 100*s, 100*share[ps.Name][0], 100*share[ps.Name][1])
 		}
@@ -240,7 +240,7 @@ func TestParticipantsAreTargetedOnObservables(t *testing.T) {
 			}
 		}
 	}
-	if s := float64(total) / sharedPeople; s < 0.01 || s > 0.035 {
+	if s := float64(total) / float64(sharedPeople); s < 0.01 || s > 0.035 {
 		t.Errorf("participants are %.2f%% of the population, want 1%%..3.5%%", 100*s)
 	}
 

@@ -82,7 +82,7 @@ type EffectDesign struct {
 }
 
 // EffectPhase scales one hazard in weeks FromWeek..ToWeek after the start:
-// the factor applied is 1 + multiplier × (DesignedFactor − 1).
+// the factor applied is max(0, 1 + multiplier × (DesignedFactor − 1)).
 type EffectPhase struct {
 	FromWeek       int     `json:"from_week"`
 	ToWeek         int     `json:"to_week"`
@@ -217,7 +217,7 @@ func (g *generator) truth(parts []participant) Truth {
 		}
 		for _, e := range prog.Effect {
 			pt.Effect.Phases = append(pt.Effect.Phases, EffectPhase{FromWeek: e.FromWeek, ToWeek: e.ToWeek, Hazard: hazardNames[e.Hazard],
-				DesignedFactor: e.Factor, Factor: 1 + cfg.Effect*(e.Factor-1)})
+				DesignedFactor: e.Factor, Factor: scaledFactor(e.Factor, cfg.Effect)})
 		}
 		var mine []*participant
 		later := 0
