@@ -175,9 +175,9 @@ func ratioString(r []int) string {
 
 func newTrialEnrolCmd(a *app) *cobra.Command {
 	var f trialFlags
-	var ref, stratum string
+	var ref, stratum, from string
 	cmd := &cobra.Command{
-		Use:   "enrol --trial ID --ref REF [--stratum factor=level,...]",
+		Use:   "enrol --trial ID (--ref REF [--stratum factor=level,...] | --from FILE)",
 		Short: "Allocate a participant to an arm",
 		Long: `enrol allocates one participant, identified by your own reference for them
 (--ref; letters, digits and . _ : / - only), and prints the receipt:
@@ -191,11 +191,22 @@ until then, and once made it stands.
 
 --stratum gives the participant's level of every declared factor, e.g.
 --stratum site=North,claim=UC. Names, NI numbers and dates of birth are
-refused: the trial store holds no direct identifiers.`,
+refused: the trial store holds no direct identifiers.
+
+--from FILE enrols everyone in a CSV file whose header is participant_ref and
+one column per stratification factor (any other column is refused), in
+file order, one allocation at a time. Enrolling the same file again is safe.`,
 		Example: `  datalab trial enrol --trial wb1 --ref P0001 --stratum site=North
-  datalab trial enrol --trial wb1 --ref P0002 --stratum site=South --json`,
+  datalab trial enrol --trial wb1 --ref P0002 --stratum site=South --json
+  datalab trial enrol --trial wb1 --from week3.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if (from == "") == (ref == "") {
+				return fmt.Errorf("trial enrol: give --ref (one participant) or --from FILE (a CSV of them), not both or neither")
+			}
+			if from != "" {
+				return enrolFile(cmd.Context(), a, f, from)
+			}
 			levels, err := randomise.ParseLevels(stratum)
 			if err != nil {
 				return fmt.Errorf("trial enrol: --stratum: %w", err)
@@ -222,10 +233,42 @@ refused: the trial store holds no direct identifiers.`,
 		},
 	}
 	f.add(cmd, true)
-	cmd.Flags().StringVar(&ref, "ref", "", "your reference for the participant (required)")
+	cmd.Flags().StringVar(&ref, "ref", "", "your reference for the participant")
 	cmd.Flags().StringVar(&stratum, "stratum", "", "the participant's factor levels, factor=level,factor=level")
-	cmd.MarkFlagRequired("ref")
+	cmd.Flags().StringVar(&from, "from", "", "a CSV file of participants to enrol (participant_ref and factor columns)")
 	return cmd
+}
+
+func enrolFile(ctx context.Context, a *app, f trialFlags, path string) error {
+	file, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("trial enrol: %w", err)
+	}
+	defer file.Close()
+	db, err := f.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	es, err := db.EnrolFile(ctx, f.trial, file, time.Now)
+	if err != nil {
+		return fmt.Errorf("trial enrol --from %s: %w", path, err)
+	}
+	if f.json {
+		return writeJSON(a.stdout, es)
+	}
+	fresh := 0
+	for _, e := range es {
+		if e.New {
+			fresh++
+		}
+	}
+	head := ""
+	if len(es) > 0 {
+		head = es[len(es)-1].Head
+	}
+	fmt.Fprintf(a.stdout, "%s: %d participants, %d newly allocated, %d already allocated (unchanged)\n  chain head %s\n", path, len(es), fresh, len(es)-fresh, head)
+	return nil
 }
 
 func newTrialExportCmd(a *app) *cobra.Command {

@@ -190,6 +190,33 @@ func (s *DB) Enrol(ctx context.Context, id, ref string, levels map[string]string
 	return Enrolment{Trial: id, Entry: e, New: true, Head: e.Hash}, nil
 }
 
+// EnrolFile enrols the participants listed in CSV r (randomise.ReadRequests:
+// participant_ref and the trial's factor columns), one transaction each, in
+// file order, so enrolments from elsewhere may interleave. The whole file
+// is checked before anyone is enrolled; clock gives each enrolment's time.
+func (s *DB) EnrolFile(ctx context.Context, id string, r io.Reader, clock func() time.Time) ([]Enrolment, error) {
+	t, err := s.Trial(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("enrol from file: %w", err)
+	}
+	reqs, err := randomise.ReadRequests(r, t.Design)
+	if err != nil {
+		return nil, fmt.Errorf("enrol in trial %s: %w", id, err)
+	}
+	out := make([]Enrolment, 0, len(reqs))
+	for _, q := range reqs {
+		if err := ctx.Err(); err != nil {
+			return out, fmt.Errorf("enrol in trial %s: stopped before line %d (%d enrolled): %w", id, q.Line, len(out), err)
+		}
+		e, err := s.Enrol(ctx, id, q.Ref, q.Levels, clock())
+		if err != nil {
+			return out, fmt.Errorf("line %d: %w (the %d lines before it are enrolled; enrolling the file again is safe)", q.Line, err, len(out))
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
 // Allocations returns trial id's log in stored position order.
 func (s *DB) Allocations(ctx context.Context, id string) ([]randomise.Entry, error) {
 	rows, err := s.QueryContext(ctx, `SELECT position, participant_ref, stratum, arm, allocated_at, prev_hash, hash

@@ -310,6 +310,28 @@ func TestVerifyExternalHeadAndSequence(t *testing.T) {
 	}
 }
 
+func TestEnrolFile(t *testing.T) {
+	ctx := context.Background()
+	db := newTrial(t, ":memory:")
+	clock := func() time.Time { return t0 }
+	file := "participant_ref,site\nP1,North\nP2,South\nP3,North\n"
+	es, err := db.EnrolFile(ctx, "T1", strings.NewReader(file), clock)
+	if err != nil || len(es) != 3 || es[2].Position != 3 || !es[2].New {
+		t.Fatalf("%+v %v", es, err)
+	}
+	// Again: the same allocations, nobody re-randomised.
+	again, err := db.EnrolFile(ctx, "T1", strings.NewReader(file+"P4,South\n"), clock)
+	if err != nil || len(again) != 4 || again[0].New || again[0].Arm != es[0].Arm || !again[3].New || again[3].Position != 4 {
+		t.Fatalf("%+v %v", again, err)
+	}
+	if _, err := db.EnrolFile(ctx, "T1", strings.NewReader("participant_ref,site,date_of_birth\nP9,North,1990-01-01\n"), clock); err == nil || !strings.Contains(err.Error(), "date_of_birth") {
+		t.Errorf("extra column: %v", err)
+	}
+	if tr, _ := db.Trial(ctx, "T1"); tr.Allocations != 4 {
+		t.Errorf("%d allocations after a refused file, want 4", tr.Allocations)
+	}
+}
+
 func TestExportHasNoSeed(t *testing.T) {
 	ctx := context.Background()
 	db := newTrial(t, ":memory:")
