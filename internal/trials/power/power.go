@@ -159,6 +159,9 @@ func Solve(p Problem) (Result, error) {
 		return Result{}, fmt.Errorf("power: %d of sample size, power and effect are unknown: give exactly two of them (e.g. the effect and --power to solve for n, or the effect and --n to solve for power)", unknowns)
 	}
 
+	if d.xKnown && p.Alternative != TwoSided && (d.x < d.xlo || d.x > d.xhi) {
+		return Result{}, fmt.Errorf("power: the effect is in the opposite direction to --alternative %s (greater means group 1 above group 2, less below): swap the groups or the alternative", p.Alternative)
+	}
 	r := Result{Test: p.Test, Method: p.Method, Alternative: p.Alternative, Ratio: p.Ratio, Alpha: p.Alpha}
 	x := d.x
 	switch {

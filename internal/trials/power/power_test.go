@@ -193,6 +193,8 @@ func TestBadProblems(t *testing.T) {
 		{Problem{Test: TwoMeans, N1: 1.5, D: 0.2}, "increase --n"},
 		{Problem{Test: TwoProportions, P2: 0.9, N1: 10, Power: 0.99}, "increase --n"},
 		{Problem{Test: TwoMeans, D: 20, Power: 0.8}, "already exceeded"},
+		{Problem{Test: TwoMeans, D: -0.2, Power: 0.8, Alternative: Greater}, "opposite direction"},
+		{Problem{Test: TwoProportions, Method: Normal, P1: 0.3, P2: 0.25, Power: 0.8, Alternative: Less}, "opposite direction"},
 	}
 	for _, tt := range tests {
 		_, err := Solve(tt.p)
