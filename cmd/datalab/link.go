@@ -59,7 +59,7 @@ were linked and why the minimum exists.`,
 		Example: `  datalab synth --out world --people 100000 --seed 1
   datalab spine import --from world/spine --db world/spine.duckdb
   datalab link --spine world/spine.duckdb \
-      --participants world/programmes/restart/participants_noisy.csv \
+      --participants world/programmes/jobsearch_plus/participants_noisy.csv \
       --out linked.csv --review-out review.csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

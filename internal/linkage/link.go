@@ -169,7 +169,14 @@ func Link(ctx context.Context, sub submission.Submission, ids IdentitySource, sp
 	rep := Report{
 		Submitted: sub.Report.Rows, Invalid: sub.Report.Excluded, Valid: len(parts),
 		Identities: nIDs, CandidatePairs: len(pairs),
-		NonMatchReasons: map[Reason]int{},
+		NonMatchReasons: map[Reason]int{}, PairsByBlockingKey: map[string]int{},
+	}
+	for i := range pairs {
+		for k := keyNINO; k <= keyPlace; k++ {
+			if pairs[i].keys&(1<<k) != 0 {
+				rep.PairsByBlockingKey[blockKeyNames[k]]++
+			}
+		}
 	}
 	if rep.Submitted == 0 {
 		rep.Submitted = len(parts)

@@ -80,6 +80,9 @@ type Report struct {
 	Valid          int // participants linkage was asked to link
 	Identities     int // spine identities read
 	CandidatePairs int // pairs compared after blocking
+	// PairsByBlockingKey counts the candidate pairs each blocking key
+	// found (a pair found by several keys counts under each).
+	PairsByBlockingKey map[string]int
 
 	Matched              int // match band, both routes
 	MatchedDeterministic int

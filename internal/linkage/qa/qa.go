@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -88,7 +89,7 @@ func Run(ctx context.Context, cfg Config) (linkage.Cohort, error) {
 			return res.Cohort, err
 		}
 	}
-	printSummary(cfg.Stdout, res.Cohort.Report, cfg)
+	printSummary(cfg.Stdout, res.Cohort.Report, res.Settings)
 	minErr := linkage.MinimumSize(res.Cohort, cfg.MinCohort)
 	if minErr == nil {
 		fmt.Fprintf(cfg.Stdout, "cohort: %d linked participants, at least the minimum of %d: ready for evaluation\n", len(res.Cohort.Members), cfg.MinCohort)
@@ -119,13 +120,21 @@ func pct(n, d int) string {
 	return strconv.FormatFloat(100*float64(n)/float64(d), 'f', 1, 64) + "%"
 }
 
-func printSummary(w io.Writer, r linkage.Report, cfg Config) {
+func printSummary(w io.Writer, r linkage.Report, sp linkage.Spec) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "submitted\t%d\t\n", r.Submitted)
 	fmt.Fprintf(tw, "invalid rows (excluded)\t%d\t\n", r.Invalid)
 	fmt.Fprintf(tw, "valid\t%d\t\n", r.Valid)
 	fmt.Fprintf(tw, "spine identities\t%d\t\n", r.Identities)
 	fmt.Fprintf(tw, "candidate pairs compared\t%d\t\n", r.CandidatePairs)
+	keys := make([]string, 0, len(r.PairsByBlockingKey))
+	for k := range r.PairsByBlockingKey {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		fmt.Fprintf(tw, "  found by %s\t%d\t\n", k, r.PairsByBlockingKey[k])
+	}
 	fmt.Fprintf(tw, "linked (match band)\t%d\t\n", r.Matched)
 	fmt.Fprintf(tw, "  deterministic (NINO + date of birth)\t%d\t\n", r.MatchedDeterministic)
 	fmt.Fprintf(tw, "  probabilistic (Fellegi-Sunter)\t%d\t\n", r.MatchedProbabilistic)
@@ -139,6 +148,8 @@ func printSummary(w io.Writer, r linkage.Report, cfg Config) {
 	fmt.Fprintf(tw, "match rate (of valid)\t%s\t\n", pct(r.Matched, r.Valid))
 	fmt.Fprintf(tw, "match rate (of submitted)\t%s\t\n", pct(r.Matched, r.Submitted))
 	tw.Flush()
+	fmt.Fprintf(w, "settings: max false-match rate %g, max false-non-match rate %g, review posterior %g, u from %d random pairs of %d sampled identities (seed %d)\n",
+		sp.MaxFalseMatchRate, sp.MaxFalseNonMatchRate, sp.ReviewPosterior, sp.UPairs, sp.SampleSize, sp.Seed)
 	th := r.Thresholds
 	fmt.Fprintf(w, "thresholds: match if score >= %.2f (posterior %.3f); review if score >= %.2f (posterior %.3f)\n",
 		th.Upper, th.UpperPosterior, th.Lower, th.LowerPosterior)
