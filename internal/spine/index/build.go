@@ -40,7 +40,10 @@ func newBatch[T any]() batch[T] {
 
 // produce streams query and sends its rows, converted chunk by chunk by
 // conv, in batches. It closes out when done.
-func produce[T any](ctx context.Context, d *duck, table, query string, conv func(chunk, *batch[T]), out chan<- batch[T]) error {
+// Batches the consumer has finished with come back on free and are reused,
+// so the build allocates a handful of batches per table, not one per 8192
+// rows.
+func produce[T any](ctx context.Context, d *duck, table, query string, conv func(chunk, *batch[T]), out chan<- batch[T], free <-chan batch[T]) error {
 	defer close(out)
 	b := newBatch[T]()
 	send := func() error {
@@ -49,7 +52,12 @@ func produce[T any](ctx context.Context, d *duck, table, query string, conv func
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		b = newBatch[T]()
+		select {
+		case b = <-free:
+			b.pid, b.row = b.pid[:0], b.row[:0]
+		default:
+			b = newBatch[T]()
+		}
 		return nil
 	}
 	err := d.scan(ctx, query, func(c chunk) error {
@@ -92,6 +100,7 @@ func endOf(ends []int32, mask []uint64, k int) timeline.Date {
 type cursor[T any] struct {
 	table string
 	ch    <-chan batch[T]
+	free  chan batch[T]
 	b     batch[T]
 	k     int
 	done  bool
@@ -102,6 +111,7 @@ type cursor[T any] struct {
 func (c *cursor[T]) take(p int32, dst []T) ([]T, error) {
 	for !c.done {
 		if c.k == len(c.b.pid) {
+			c.recycle()
 			b, ok := <-c.ch
 			if !ok {
 				c.done = true
@@ -121,6 +131,18 @@ func (c *cursor[T]) take(p int32, dst []T) ([]T, error) {
 		c.k++
 	}
 	return dst, nil
+}
+
+// recycle hands the finished batch back to its producer, if it has room.
+func (c *cursor[T]) recycle() {
+	if c.b.pid == nil || c.free == nil {
+		return
+	}
+	select {
+	case c.free <- c.b:
+	default:
+	}
+	c.b = batch[T]{}
 }
 
 // rest reports rows left after the last person.
@@ -156,10 +178,10 @@ func build(ctx context.Context, dbPath string, meta spine.Meta, opts Options) (*
 	g, ctx := errgroup.WithContext(ctx)
 
 	people := make(chan batch[personRow], 4)
-	employment := make(chan batch[timeline.Interval], 4)
-	benefits := make(chan batch[timeline.BenefitSpell], 4)
-	education := make(chan batch[timeline.EducationSpell], 4)
-	earnings := make(chan batch[timeline.Earning], 4)
+	employment, employmentFree := make(chan batch[timeline.Interval], 4), make(chan batch[timeline.Interval], 8)
+	benefits, benefitsFree := make(chan batch[timeline.BenefitSpell], 4), make(chan batch[timeline.BenefitSpell], 8)
+	education, educationFree := make(chan batch[timeline.EducationSpell], 4), make(chan batch[timeline.EducationSpell], 8)
+	earnings, earningsFree := make(chan batch[timeline.Earning], 4), make(chan batch[timeline.Earning], 8)
 	regions := interner{}
 	g.Go(func() error {
 		return produce(ctx, d, "people", qPeople, func(c chunk, b *batch[personRow]) {
@@ -173,7 +195,7 @@ func build(ctx context.Context, dbPath string, meta spine.Meta, opts Options) (*
 				b.pid = append(b.pid, pid[k])
 				b.row = append(b.row, r)
 			}
-		}, people)
+		}, people, nil)
 	})
 	g.Go(func() error {
 		return produce(ctx, d, "employment_spells", qEmployment, func(c chunk, b *batch[timeline.Interval]) {
@@ -182,7 +204,7 @@ func build(ctx context.Context, dbPath string, meta spine.Meta, opts Options) (*
 				b.pid = append(b.pid, pid[k])
 				b.row = append(b.row, timeline.Interval{Start: timeline.Date(start[k]), End: endOf(end, endOK, k)})
 			}
-		}, employment)
+		}, employment, employmentFree)
 	})
 	codes := interner{}
 	g.Go(func() error {
@@ -193,7 +215,7 @@ func build(ctx context.Context, dbPath string, meta spine.Meta, opts Options) (*
 				b.row = append(b.row, timeline.BenefitSpell{Code: codes.of(code[k].bytes()),
 					Interval: timeline.Interval{Start: timeline.Date(start[k]), End: endOf(end, endOK, k)}})
 			}
-		}, benefits)
+		}, benefits, benefitsFree)
 	})
 	levels := interner{}
 	g.Go(func() error {
@@ -209,7 +231,7 @@ func build(ctx context.Context, dbPath string, meta spine.Meta, opts Options) (*
 				b.pid = append(b.pid, pid[k])
 				b.row = append(b.row, e)
 			}
-		}, education)
+		}, education, educationFree)
 	})
 	g.Go(func() error {
 		return produce(ctx, d, "earnings", qEarnings, func(c chunk, b *batch[timeline.Earning]) {
@@ -218,11 +240,17 @@ func build(ctx context.Context, dbPath string, meta spine.Meta, opts Options) (*
 				b.pid = append(b.pid, pid[k])
 				b.row = append(b.row, timeline.Earning{Month: timeline.Month(month[k]), Amount: amount[k]})
 			}
-		}, earnings)
+		}, earnings, earningsFree)
 	})
 
 	ix := &Index{window: meta.Window}
-	g.Go(func() error { return ix.consume(ctx, meta, opts, people, employment, benefits, education, earnings) })
+	g.Go(func() error {
+		return ix.consume(ctx, meta, opts, people,
+			&cursor[timeline.Interval]{table: "employment_spells", ch: employment, free: employmentFree},
+			&cursor[timeline.BenefitSpell]{table: "benefit_spells", ch: benefits, free: benefitsFree},
+			&cursor[timeline.EducationSpell]{table: "education", ch: education, free: educationFree},
+			&cursor[timeline.Earning]{table: "earnings", ch: earnings, free: earningsFree})
+	})
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
@@ -231,9 +259,8 @@ func build(ctx context.Context, dbPath string, meta spine.Meta, opts Options) (*
 
 // consume merge-joins the table streams by pid and builds each timeline.
 func (ix *Index) consume(ctx context.Context, meta spine.Meta, opts Options,
-	people <-chan batch[personRow], employment <-chan batch[timeline.Interval],
-	benefits <-chan batch[timeline.BenefitSpell], education <-chan batch[timeline.EducationSpell],
-	earnings <-chan batch[timeline.Earning]) error {
+	people <-chan batch[personRow], emp *cursor[timeline.Interval], ben *cursor[timeline.BenefitSpell],
+	edu *cursor[timeline.EducationSpell], ear *cursor[timeline.Earning]) error {
 	n := int(meta.Rows["people"])
 	fl := &ix.flat
 	// Capacities from the row counts: merged intervals and months never
@@ -249,10 +276,6 @@ func (ix *Index) consume(ctx context.Context, meta spine.Meta, opts Options,
 	ix.regionOf = make([]uint32, 0, n)
 	regionNum := map[string]uint32{}
 
-	emp := &cursor[timeline.Interval]{table: "employment_spells", ch: employment}
-	ben := &cursor[timeline.BenefitSpell]{table: "benefit_spells", ch: benefits}
-	edu := &cursor[timeline.EducationSpell]{table: "education", ch: education}
-	ear := &cursor[timeline.Earning]{table: "earnings", ch: earnings}
 	var b timeline.Builder
 	var rows timeline.Rows
 	began := opts.Now()
