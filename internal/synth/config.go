@@ -46,6 +46,8 @@ type NoiseRates struct {
 	Nickname      float64 // first name recorded as its informal form (Robert → Bob), where there is one
 	NameTypo      float64 // one edit in the first or last name
 	DOBSwap       float64 // day and month swapped (only where both are ≤ 12 and differ)
+	DOBTypo       float64 // one digit of the day or of the year's last two mistyped (the date stays valid)
+	SurnameChange float64 // a different surname (after marriage or divorce)
 	DOBSlashes    float64 // date of birth written DD/MM/YYYY
 	MovedPostcode float64 // the person has moved: a new postcode in another district
 	Formatting    float64 // stray spaces, upper or lower case, postcode without its space
@@ -63,6 +65,8 @@ func DefaultNoiseRates() NoiseRates {
 		Nickname:      0.06,
 		NameTypo:      0.04,
 		DOBSwap:       0.02,
+		DOBTypo:       0.01,
+		SurnameChange: 0.02,
 		DOBSlashes:    0.08,
 		MovedPostcode: 0.08,
 		Formatting:    0.10,
@@ -114,7 +118,7 @@ func (c Config) resolve() (Config, error) {
 		name string
 		v    float64
 	}{{"MissingNINO", r.MissingNINO}, {"NINOTypo", r.NINOTypo}, {"Nickname", r.Nickname}, {"NameTypo", r.NameTypo},
-		{"DOBSwap", r.DOBSwap}, {"DOBSlashes", r.DOBSlashes}, {"MovedPostcode", r.MovedPostcode},
+		{"DOBSwap", r.DOBSwap}, {"DOBTypo", r.DOBTypo}, {"SurnameChange", r.SurnameChange}, {"DOBSlashes", r.DOBSlashes}, {"MovedPostcode", r.MovedPostcode},
 		{"Formatting", r.Formatting}, {"NotInSpine", r.NotInSpine}} {
 		if !(x.v >= 0 && x.v <= 1) {
 			return c, fmt.Errorf("synth: noise rate %s = %v is not a probability: choose 0 to 1", x.name, x.v)

@@ -30,8 +30,9 @@
 // participants.csv holds clean identities, exactly as in identities.csv,
 // and a subgroup attribute, site. participants_noisy.csv holds the same
 // rows (same participant_ref) with submission errors drawn at the rates of
-// Config.NoiseRates: nicknames (Robert → Bob), one-key typos, day and month
-// of birth swapped, dates of birth written DD/MM/YYYY, NINOs missing or
+// Config.NoiseRates: nicknames (Robert → Bob), one-key typos, surnames
+// changed by marriage, day and month of birth swapped, a mistyped digit in
+// the date of birth, dates of birth written DD/MM/YYYY, NINOs missing or
 // mistyped, a postcode from a move to another district, stray spaces and
 // odd case. It also holds a few rows for people the spine does not hold
 // (NoiseRates.NotInSpine), with an empty person_id in true_links.csv:

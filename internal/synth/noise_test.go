@@ -20,7 +20,7 @@ func TestNoiseRates(t *testing.T) {
 	g := newGenerator(&cfg)
 	s := newSim(g.cfg, g.w, g.progs)
 	nr := NoiseRates{MissingNINO: 0.15, NINOTypo: 0.05, Nickname: 0.3, NameTypo: 0.1, DOBSwap: 0.2,
-		DOBSlashes: 0.1, MovedPostcode: 0.12, Formatting: 0.1}
+		DOBTypo: 0.05, SurnameChange: 0.08, DOBSlashes: 0.1, MovedPostcode: 0.12, Formatting: 0.1}
 	const n = 20000
 	r := newPCG(9, 9, streamNoise)
 	counts := map[string]int{}
@@ -47,6 +47,13 @@ func TestNoiseRates(t *testing.T) {
 		count("nameTypo", e.nameTypo, true)
 		count("dobSwap", e.dobSwap, d <= 12 && d != int(m))
 		count("slashes", e.slashes, true)
+		count("surname", e.surname, true)
+		if e.dobTypo && (e.dobSwap || e.dob == p.dob) {
+			t.Fatalf("row %d: DOB typo left %s from %s", i, e.dob, p.dob)
+		}
+		if !e.dobSwap {
+			count("dobTypo", e.dobTypo, true)
+		}
 		count("moved", e.moved, true)
 		count("formatting", e.formatting, true)
 		// Each edit does what it says.
@@ -66,9 +73,12 @@ func TestNoiseRates(t *testing.T) {
 		if !e.formatting && !e.nameTypo && !e.nickname && e.first != p.first {
 			t.Fatalf("row %d: first name changed without an edit", i)
 		}
+		if e.surname && e.last == p.last {
+			t.Fatalf("row %d: surname change kept the surname", i)
+		}
 	}
 	want := map[string]float64{"missing": nr.MissingNINO, "ninoTypo": nr.NINOTypo, "nickname": nr.Nickname, "nameTypo": nr.NameTypo,
-		"dobSwap": nr.DOBSwap, "slashes": nr.DOBSlashes, "moved": nr.MovedPostcode, "formatting": nr.Formatting}
+		"dobSwap": nr.DOBSwap, "dobTypo": nr.DOBTypo, "surname": nr.SurnameChange, "slashes": nr.DOBSlashes, "moved": nr.MovedPostcode, "formatting": nr.Formatting}
 	for kind, p := range want {
 		m := eligible[kind]
 		got := float64(counts[kind]) / float64(m)

@@ -192,13 +192,13 @@ type noiseEdits struct {
 	dob                         timeline.Date
 	slashes                     bool
 	// which errors were applied (for tests)
-	missingNINO, ninoTypo, nickname, nameTypo, dobSwap, moved, formatting bool
+	missingNINO, ninoTypo, nickname, nameTypo, dobSwap, dobTypo, surname, moved, formatting bool
 }
 
 // apply draws the errors of one row. Each kind has its own draw, made
 // whether or not it applies, so one rate never shifts another's rows.
 func (e *noiseEdits) apply(r *rand.PCG, nr NoiseRates, row *submissionRow, s *sim, nDistricts int) {
-	var u [9]float64
+	var u [10]float64
 	for i := range u {
 		u[i] = unif(r)
 	}
@@ -223,6 +223,16 @@ func (e *noiseEdits) apply(r *rand.PCG, nr NoiseRates, row *submissionRow, s *si
 	}
 	if y, m, d := e.dob.Civil(); u[3] < nr.DOBSwap && d <= 12 && d != int(m) {
 		e.dob, e.dobSwap = timeline.DateOf(y, time.Month(d), int(m)), true
+	}
+	if u[8] < nr.DOBTypo && !e.dobSwap {
+		e.dob, e.dobTypo = dobTypo(e.dob, aux>>48), true
+	}
+	if u[9] < nr.SurnameChange {
+		last := surnames[int(aux>>32%uint64(len(surnames)))]
+		if last == e.last {
+			last = surnames[(int(aux>>32%uint64(len(surnames)))+1)%len(surnames)]
+		}
+		e.last, e.surname = last, true
 	}
 	e.slashes = u[4] < nr.DOBSlashes
 	if u[5] < nr.MovedPostcode {
@@ -252,6 +262,29 @@ func (e *noiseEdits) apply(r *rand.PCG, nr NoiseRates, row *submissionRow, s *si
 			}
 		}
 	}
+}
+
+// dobTypo changes one digit of the day or of the last two of the year,
+// keeping the date a real one.
+func dobTypo(d timeline.Date, h uint64) timeline.Date {
+	y, m, dd := d.Civil()
+	for k := uint64(0); k < 8; k++ {
+		x := h + k*0x9e37
+		switch x % 3 {
+		case 0: // units of the day
+			nd := dd - dd%10 + int((uint64(dd%10)+1+x>>8%9)%10)
+			if nd >= 1 && nd <= 28 && nd != dd {
+				return timeline.DateOf(y, m, nd)
+			}
+		case 1: // units of the year
+			return timeline.DateOf(y-y%10+int((uint64(y%10)+1+x>>8%9)%10), m, min(dd, 28))
+		default: // tens of the year
+			t := y / 10 % 10
+			nt := int((uint64(t) + 1 + x>>8%9) % 10)
+			return timeline.DateOf(y-t*10+nt*10, m, min(dd, 28))
+		}
+	}
+	return d + 1
 }
 
 // ninoTypo changes one digit of a NINO, or swaps two neighbouring digits
