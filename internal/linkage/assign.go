@@ -22,9 +22,12 @@ type pair struct {
 // almost every component and runs in O(n log n)). Ties are broken by
 // participant and identity order so the result is reproducible.
 //
+// Pairs scoring below minScore are left out: they could only ever be
+// non-matches, and leaving them out keeps the sort small.
+//
 // It returns, for each participant, the index in pairs of the pair
 // assigned, or -1.
-func assignOneToOne(pairs []pair, score []float64, nParticipants, nIdentities int) []int32 {
+func assignOneToOne(pairs []pair, score []float64, minScore float64, nParticipants, nIdentities int) []int32 {
 	// One sort key per comparison vector: deterministic pairs above every
 	// score, then by score.
 	key := make([]float64, len(score))
@@ -34,9 +37,11 @@ func assignOneToOne(pairs []pair, score []float64, nParticipants, nIdentities in
 			key[p] += 1e9
 		}
 	}
-	order := make([]int32, len(pairs))
-	for i := range order {
-		order[i] = int32(i)
+	order := make([]int32, 0, len(pairs))
+	for i := range pairs {
+		if pat := pairs[i].pat; score[pat] >= minScore || deterministic(pat) {
+			order = append(order, int32(i))
+		}
 	}
 	slices.SortFunc(order, func(a, b int32) int {
 		pa, pb := &pairs[a], &pairs[b]

@@ -209,7 +209,9 @@ func Link(ctx context.Context, sub submission.Submission, ids IdentitySource, sp
 		log.Warn("linkage: an EM session did not converge or had no pairs; weights may be unreliable")
 	}
 
-	assigned := assignOneToOne(pairs, score, len(parts), len(personIDs))
+	// A pair with a posterior below one in a million is never linked or
+	// reviewed; leaving such pairs out of the assignment keeps it fast.
+	assigned := assignOneToOne(pairs, score, weightOfPosterior(model.Lambda, 1e-6), len(parts), len(personIDs))
 
 	// Best candidate of each participant, for the non-match reasons.
 	best := make([]int32, len(parts))

@@ -183,11 +183,20 @@ func TestAssignOneToOne(t *testing.T) {
 		{p: 3, id: 2, pat: det}, // deterministic beats a higher score
 		{p: 2, id: 3, pat: lo},
 	}
-	got := assignOneToOne(pairs, score, 5, 4)
+	got := assignOneToOne(pairs, score, math.Inf(-1), 5, 4)
 	want := []int32{2, 1, 5, 4, -1}
 	for i := range want {
 		if got[i] != want[i] {
 			t.Errorf("participant %d assigned pair %d, want %d", i, got[i], want[i])
+		}
+	}
+	// With a floor of 2, the low pairs (score 1) are left out, but a
+	// deterministic pair never is.
+	got = assignOneToOne(pairs, score, 2, 5, 4)
+	want = []int32{-1, 1, -1, 4, -1}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("floor 2: participant %d assigned pair %d, want %d", i, got[i], want[i])
 		}
 	}
 }
