@@ -96,8 +96,9 @@ func (p Pattern) String() string {
 	return s
 }
 
-// Jaro–Winkler cut-offs for the name levels: Winkler (1990) and the US
-// Census Bureau's BigMatch use 0.94 and 0.88 as "near-exact" and "similar".
+// Jaro–Winkler cut-offs for the name levels ("near-exact" and "similar"),
+// as the lab's linkage design sets them; the m and u of each level are
+// estimated, so the cut-offs only decide how finely names are graded.
 const (
 	jwClose   = 0.94
 	jwSimilar = 0.88

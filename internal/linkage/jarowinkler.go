@@ -20,8 +20,7 @@ package linkage
 // thirty lines, the modules that provide it (xrash/smetrics,
 // adrg/strutil) are lightly maintained and allocate on every call, and the
 // linkage inner loop calls it millions of times. The tests check it against
-// the published values of Winkler (1990) and Cohen, Ravikumar & Fienberg
-// (2003).
+// Winkler's published comparator table.
 func JaroWinkler(a, b string) float64 {
 	j := jaro(a, b)
 	if j <= 0.7 {

@@ -5,9 +5,11 @@ import (
 	"testing"
 )
 
-// Jaro–Winkler values: Winkler (1990), Table 1 / Table 6 as reproduced in
-// Cohen, Ravikumar & Fienberg (2003) and on which R's
-// stringdist::stringsim(method = "jw", p = 0.1) agrees to 3 decimals.
+// Jaro and Jaro–Winkler values from Winkler's published string-comparator
+// table (Porter & Winkler 1997, "Approximate string comparison and its
+// effect on an advanced record linkage system"; the same pairs appear in
+// Winkler 1990), to the 3 decimals printed there; DIXON/DICKSONX and
+// CRATE/TRACE are the worked examples usually quoted with the definition.
 func TestJaroWinkler(t *testing.T) {
 	tests := []struct {
 		a, b string

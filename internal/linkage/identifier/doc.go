@@ -10,8 +10,8 @@
 //
 // # Rules
 //
-//   - NINO: two prefix letters, six digits, a suffix A–D (HMRC National
-//     Insurance Manual NIM39110). The first prefix letter is not D, F, I, Q,
+//   - NINO: two prefix letters, six digits, a suffix A–D (HMRC's National
+//     Insurance Manual). The first prefix letter is not D, F, I, Q,
 //     U or V; the second is not D, F, I, O, Q, U or V; the prefixes BG, GB,
 //     KN, NK, NT, TN and ZZ are never allocated. TN and a suffix outside A–D
 //     mark temporary reference numbers, which are not NINOs.

@@ -2,8 +2,8 @@ package identifier
 
 import "testing"
 
-// Expected validity follows HMRC's National Insurance Manual NIM39110
-// (prefix and suffix rules) as summarised in the package doc.
+// Expected validity follows HMRC's National Insurance Manual (prefix and
+// suffix rules) as summarised in the package doc.
 func TestCheckNINO(t *testing.T) {
 	tests := []struct {
 		in    string
