@@ -7,8 +7,8 @@ import (
 
 // Jaro and Jaro–Winkler values from Winkler's published string-comparator
 // table (Porter & Winkler 1997, "Approximate string comparison and its
-// effect on an advanced record linkage system"; the same pairs appear in
-// Winkler 1990), to the 3 decimals printed there; DIXON/DICKSONX and
+// effect on an advanced record linkage system", US Census Bureau), to the
+// 3 decimals printed there; DIXON/DICKSONX and
 // CRATE/TRACE are the worked examples usually quoted with the definition.
 func TestJaroWinkler(t *testing.T) {
 	tests := []struct {
