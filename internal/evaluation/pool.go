@@ -80,7 +80,7 @@ func DeriveEligibility(sp Spine, units []Unit) Eligibility {
 		t := sp.Timeline(u.Person)
 		age := timeline.AgeInYears(t.Person.DateOfBirth, u.Date)
 		e.AgeMin, e.AgeMax = min(e.AgeMin, age), max(e.AgeMax, age)
-		seen[classOn(&t, u.Date)] = true
+		seen[t.BenefitClassOn(u.Date)] = true
 	}
 	for c := timeline.ClassNone; c <= timeline.ClassInWork; c++ {
 		if seen[c] {
@@ -90,23 +90,9 @@ func DeriveEligibility(sp Spine, units []Unit) Eligibility {
 	return e
 }
 
-// classOn is the covariate "benefit class held on d" without computing the
-// rest of the covariates.
-func classOn(t *timeline.Timeline, d timeline.Date) timeline.BenefitClass {
-	switch {
-	case t.Covers(timeline.OutOfWorkBenefit, d):
-		return timeline.ClassOutOfWork
-	case t.Covers(timeline.InactivityBenefit, d):
-		return timeline.ClassInactivity
-	case t.Covers(timeline.InWorkBenefit, d):
-		return timeline.ClassInWork
-	}
-	return timeline.ClassNone
-}
-
 func (e Eligibility) admits(t *timeline.Timeline, d timeline.Date) bool {
 	age := timeline.AgeInYears(t.Person.DateOfBirth, d)
-	return age >= e.AgeMin && age <= e.AgeMax && e.allows(classOn(t, d))
+	return age >= e.AgeMin && age <= e.AgeMax && e.allows(t.BenefitClassOn(d))
 }
 
 // PoolMonth records how one start month's comparison pool was drawn.
