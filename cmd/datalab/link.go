@@ -9,6 +9,7 @@ import (
 
 	"github.com/employment-data-lab/datalab/internal/linkage"
 	"github.com/employment-data-lab/datalab/internal/linkage/qa"
+	"github.com/employment-data-lab/datalab/internal/pipeline"
 	"github.com/employment-data-lab/datalab/internal/spine"
 	"github.com/employment-data-lab/datalab/internal/timeline"
 )
@@ -75,7 +76,7 @@ were linked and why the minimum exists.`,
 				a.log.Warn("spine is a folder, so its coverage is not known: start dates are not checked against it; import the spine and pass the database to check them")
 			}
 			cfg.Coverage = cov
-			cfg.Identities = spineIdentities(spineSrc)
+			cfg.Identities = pipeline.Identities(spineSrc)
 			cfg.Spec.Logger = a.log
 			cfg.Stdout = a.stdout
 			_, err = qa.Run(ctx, cfg)
@@ -111,14 +112,3 @@ func spineCoverage(ctx context.Context, src string) (*timeline.Interval, error) 
 	return &timeline.Interval{Start: w.Start, End: w.End}, nil
 }
 
-// spineIdentities adapts spine.ReadIdentities to linkage's plain values.
-func spineIdentities(src string) linkage.IdentitySource {
-	return func(ctx context.Context, fn func(linkage.Identity) error) error {
-		return spine.ReadIdentities(ctx, src, func(id spine.Identity) error {
-			return fn(linkage.Identity{
-				PersonID: id.PersonID, NINO: id.NINO, FirstName: id.FirstName, LastName: id.LastName,
-				DateOfBirth: id.DateOfBirth, DateOfBirthMissing: !id.HasDateOfBirth, Postcode: id.Postcode,
-			})
-		})
-	}
-}

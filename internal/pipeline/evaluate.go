@@ -100,7 +100,7 @@ func Evaluate(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	cohort, err := qa.Run(ctx, qa.Config{
 		Participants: cfg.Participants,
-		Identities:   identities(dbPath),
+		Identities:   Identities(dbPath),
 		Coverage:     &timeline.Interval{Start: win.Start, End: win.End},
 		Out:          filepath.Join(cfg.OutDir, "linked.csv"),
 		MinCohort:    cfg.MinCohort,
@@ -165,7 +165,9 @@ func Evaluate(ctx context.Context, cfg Config) (*Result, error) {
 	return res, nil
 }
 
-func identities(src string) linkage.IdentitySource {
+// Identities adapts spine.ReadIdentities (a spine folder or database) to
+// linkage's plain values.
+func Identities(src string) linkage.IdentitySource {
 	return func(ctx context.Context, fn func(linkage.Identity) error) error {
 		return spine.ReadIdentities(ctx, src, func(id spine.Identity) error {
 			return fn(linkage.Identity{
