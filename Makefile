@@ -7,15 +7,20 @@ VERSION   := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 DEMO_DIR  ?= out/demo
 DEMO_N    ?= 100000
 
-.PHONY: build demo test bench clean
+.PHONY: assets build demo test bench clean
 
-build:
+# GOV.UK Frontend (and axe-core for the browser tests) from the npm registry,
+# copied into web/static/govuk for go:embed; see web/static/README.md.
+assets:
+	./scripts/assets.sh
+
+build: assets
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/datalab
 
 demo: build
 	./scripts/demo.sh $(BIN) $(DEMO_DIR) $(DEMO_N)
 
-test:
+test: assets
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 30m ./...
 
