@@ -46,9 +46,10 @@ type JobConfig struct {
 	// Participants is the uploaded participants.csv in the job's private
 	// work folder.
 	Participants string
-	// WorkDir receives evaluation.json, summary.txt and linked.csv. Each is
-	// written atomically, so a job re-run from the start after a crash
-	// replaces them whole.
+	// WorkDir receives cohort.json, linked.csv, evaluation.json and
+	// summary.txt. Each is written atomically, so a job re-run after a
+	// crash replaces them whole; a re-run that finds cohort.json (linkage
+	// finished, the participants file perhaps deleted) starts from it.
 	WorkDir string
 	// Programme names the programme in the evaluation (required).
 	Programme string
@@ -128,28 +129,11 @@ func RunJob(ctx context.Context, cfg JobConfig) (*JobResult, error) {
 		return nil, fmt.Errorf("pipeline: creating the job's work folder: %w", err)
 	}
 	ix := cfg.Spine.Index
-	win := ix.Window()
 
 	progress("linkage")
-	participantsHash, err := fileHash(cfg.Participants)
-	if err != nil {
-		return nil, fmt.Errorf("pipeline: reading the participants file: %w", err)
-	}
-	cohort, err := qa.Run(ctx, qa.Config{
-		Participants: cfg.Participants,
-		Identities:   Identities(cfg.Spine.DB),
-		Coverage:     &timeline.Interval{Start: win.Start, End: win.End},
-		Out:          filepath.Join(cfg.WorkDir, "linked.csv"),
-		MinCohort:    cfg.MinCohort,
-		Spec:         linkage.Spec{Logger: cfg.Log},
-	})
+	cohort, participantsHash, err := linkJob(ctx, cfg)
 	if err != nil {
 		return nil, err
-	}
-	if cfg.Linked != nil {
-		if err := cfg.Linked(ctx, cohort.Report); err != nil {
-			return nil, err
-		}
 	}
 
 	members := make([]evaluation.Participant, len(cohort.Members))
@@ -186,3 +170,69 @@ func RunJob(ctx context.Context, cfg JobConfig) (*JobResult, error) {
 	}
 	return &JobResult{Evaluation: ev, JSON: b, Summary: sum.String(), Linkage: cohort.Report}, nil
 }
+
+// cohortFile is the linked cohort a job keeps in its work folder: the
+// pseudonymous members (person_id, dates, attributes: no submitted
+// identifier) and the linkage report, so a job interrupted after its
+// participants file was deleted can resume from linkage's result.
+type cohortFile struct {
+	ParticipantsHash string         `json:"participants_sha256"`
+	Cohort           linkage.Cohort `json:"cohort"`
+}
+
+// linkJob returns the job's linked cohort: from cohort.json when an earlier
+// run of the job got that far, otherwise by linking the participants file
+// (and then writing cohort.json and calling cfg.Linked).
+func linkJob(ctx context.Context, cfg JobConfig) (linkage.Cohort, string, error) {
+	path := filepath.Join(cfg.WorkDir, "cohort.json")
+	if b, err := os.ReadFile(path); err == nil {
+		var cf cohortFile
+		if err := json.Unmarshal(b, &cf); err == nil {
+			cfg.Log.Info("job resumed from its linked cohort", "members", len(cf.Cohort.Members))
+			if cfg.Linked != nil {
+				if err := cfg.Linked(ctx, cf.Cohort.Report); err != nil {
+					return linkage.Cohort{}, "", err
+				}
+			}
+			return cf.Cohort, cf.ParticipantsHash, nil
+		}
+		cfg.Log.Warn("job's cohort.json is unreadable: linking again", "file", path)
+	}
+	hash, err := fileHash(cfg.Participants)
+	if errors.Is(err, os.ErrNotExist) {
+		return linkage.Cohort{}, "", fmt.Errorf("pipeline: the participants file is no longer held and linkage did not finish: %w", ErrParticipantsGone)
+	}
+	if err != nil {
+		return linkage.Cohort{}, "", fmt.Errorf("pipeline: reading the participants file: %w", err)
+	}
+	win := cfg.Spine.Index.Window()
+	cohort, err := qa.Run(ctx, qa.Config{
+		Participants: cfg.Participants,
+		Identities:   Identities(cfg.Spine.DB),
+		Coverage:     &timeline.Interval{Start: win.Start, End: win.End},
+		Out:          filepath.Join(cfg.WorkDir, "linked.csv"),
+		MinCohort:    cfg.MinCohort,
+		Spec:         linkage.Spec{Logger: cfg.Log},
+	})
+	if err != nil {
+		return linkage.Cohort{}, "", err
+	}
+	b, err := json.Marshal(cohortFile{ParticipantsHash: hash, Cohort: cohort})
+	if err != nil {
+		return linkage.Cohort{}, "", fmt.Errorf("pipeline: encoding the linked cohort: %w", err)
+	}
+	if err := writeAtomic(path, b); err != nil {
+		return linkage.Cohort{}, "", err
+	}
+	if cfg.Linked != nil {
+		if err := cfg.Linked(ctx, cohort.Report); err != nil {
+			return linkage.Cohort{}, "", err
+		}
+	}
+	return cohort, hash, nil
+}
+
+// ErrParticipantsGone is wrapped by RunJob's error when a job's
+// participants file was deleted before its linkage finished: the provider
+// must upload the file again.
+var ErrParticipantsGone = errors.New("participants file no longer held")
