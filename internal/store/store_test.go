@@ -2,19 +2,21 @@ package store
 
 import (
 	"context"
-	"path/filepath"
-	"testing"
+		"testing"
 )
 
 func TestOpenAppliesMigrationsOnce(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, path string) { testOpenAppliesMigrationsOnce(t, path) })
+}
+
+func testOpenAppliesMigrationsOnce(t *testing.T, path string) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "lab.db")
 	for i := 0; i < 2; i++ {
 		db, err := Open(ctx, path)
 		if err != nil {
 			t.Fatalf("open %d: %v", i, err)
 		}
-		ms, _ := migrations()
+		ms, _ := migrations(db.Backend())
 		var n int
 		if err := db.QueryRow(`SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil {
 			t.Fatal(err)

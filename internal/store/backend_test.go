@@ -1,0 +1,122 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The store's tests run on every back-end: SQLite in a temporary file
+// always, and PostgreSQL when DATALAB_TEST_POSTGRES holds a DSN (each test
+// in a fresh schema, dropped after it). Without the DSN the PostgreSQL
+// half is skipped, unless DATALAB_REQUIRE_POSTGRES=1 (set by .ci/run),
+// which makes its absence a failure.
+//
+//	DATALAB_TEST_POSTGRES='postgres://datalab:datalab@127.0.0.1:5432/datalab_test?sslmode=disable' go test ./internal/store/
+
+// forEachBackend runs f as a subtest per back-end with a DSN of a fresh,
+// empty store; f may Open it as often as it likes.
+func forEachBackend(t *testing.T, f func(t *testing.T, dsn string)) {
+	t.Helper()
+	t.Run(SQLite, func(t *testing.T) {
+		f(t, filepath.Join(t.TempDir(), "lab.db"))
+	})
+	t.Run(Postgres, func(t *testing.T) {
+		f(t, postgresDSN(t))
+	})
+}
+
+// postgresDSN creates a schema for this test in DATALAB_TEST_POSTGRES's
+// database and returns a DSN whose search_path is that schema.
+func postgresDSN(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv("DATALAB_TEST_POSTGRES")
+	if base == "" {
+		if os.Getenv("DATALAB_REQUIRE_POSTGRES") == "1" {
+			t.Fatal("DATALAB_REQUIRE_POSTGRES=1 but DATALAB_TEST_POSTGRES is unset: give the DSN of a PostgreSQL database the tests may create schemas in")
+		}
+		t.Skip("PostgreSQL back-end not tested: set DATALAB_TEST_POSTGRES=postgres://user:pass@127.0.0.1:5432/db?sslmode=disable")
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatalf("DATALAB_TEST_POSTGRES: %v", err)
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	schema := "t_" + hex.EncodeToString(b[:])
+	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		admin.Close()
+		t.Fatalf("create test schema in %s: %v", redact(base), err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
+			t.Errorf("drop test schema %s: %v", schema, err)
+		}
+		admin.Close()
+	})
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	return base + sep + "search_path=" + schema
+}
+
+// testPassword is a cheap argon2id cost for tests only.
+var testPassword = PasswordParams{Time: 1, MemoryKiB: 64, Threads: 1}
+
+// openTest opens a store on dsn with test options, closed at cleanup.
+func openTest(t testing.TB, dsn string) *DB {
+	t.Helper()
+	db, err := OpenWith(context.Background(), dsn, Options{Password: testPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestRebind(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`SELECT ? , ?`, `SELECT $1 , $2`},
+		{`SELECT '?' , ?`, `SELECT '?' , $1`},
+		{`SELECT 'it''s ?', "a?b", ? -- what?` + "\n" + `, ?`, `SELECT 'it''s ?', "a?b", $1 -- what?` + "\n" + `, $2`},
+		{`no placeholders`, `no placeholders`},
+	}
+	for _, tt := range tests {
+		if got := postgresDialect.rebind(tt.in); got != tt.want {
+			t.Errorf("rebind(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if got := sqliteDialect.rebind(tt.in); got != tt.in {
+			t.Errorf("sqlite rebind changed %q to %q", tt.in, got)
+		}
+	}
+}
+
+// Both dialects must have the same migration versions and names, so a
+// store's schema version means the same on either.
+func TestMigrationsMatchAcrossDialects(t *testing.T) {
+	sq, err := migrations(SQLite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg, err := migrations(Postgres)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sq) != len(pg) {
+		t.Fatalf("%d SQLite migrations, %d PostgreSQL", len(sq), len(pg))
+	}
+	for i := range sq {
+		if sq[i].version != pg[i].version || sq[i].name != pg[i].name {
+			t.Errorf("migration %d: sqlite %s, postgres %s", i, sq[i].name, pg[i].name)
+		}
+		if sq[i].version != i+1 {
+			t.Errorf("migration %s: version %d, want %d (no gaps)", sq[i].name, sq[i].version, i+1)
+		}
+	}
+}
