@@ -16,8 +16,17 @@ import (
 // the slow, obvious way: every choice scans all comparison units, O(n·m).
 // A candidate's key is (distance, steps along the stably sorted units from
 // the participant — or, in later rounds, from its furthest match on that
-// side — lower side first).
-func bruteNearest(d []float64, treated []bool, ratio int, replace bool, caliper float64, order string) [][]int {
+// side — lower side first). With truncated (CompareTruncated, MatchIt 4.5.1
+// on Linux) the distance is |difference| truncated to a whole number, and a
+// tie goes to the lower side before steps count.
+func bruteNearest(d []float64, treated []bool, ratio int, replace bool, caliper float64, order string, truncated bool) [][]int {
+	gap := func(a, b int) float64 {
+		g := math.Abs(d[a] - d[b])
+		if truncated {
+			g = math.Trunc(g)
+		}
+		return g
+	}
 	n := len(d)
 	idx := make([]int, n)
 	for i := range idx {
@@ -50,7 +59,7 @@ func bruteNearest(d []float64, treated []bool, ratio int, replace bool, caliper 
 		if best < 0 {
 			return true
 		}
-		dc, db := math.Abs(d[t]-d[c]), math.Abs(d[t]-d[best])
+		dc, db := gap(t, c), gap(t, best)
 		if dc != db {
 			return dc < db
 		}
@@ -62,6 +71,9 @@ func bruteNearest(d []float64, treated []bool, ratio int, replace bool, caliper 
 		}
 		sc, sidec := steps(c)
 		sb, sideb := steps(best)
+		if truncated && sidec != sideb {
+			return sidec < sideb
+		}
 		if sc != sb {
 			return sc < sb
 		}
@@ -73,7 +85,7 @@ func bruteNearest(d []float64, treated []bool, ratio int, replace bool, caliper 
 			for range ratio {
 				best := -1
 				for c := range n {
-					if treated[c] || taken[c] || math.Abs(d[t]-d[c]) > caliper {
+					if treated[c] || taken[c] || gap(t, c) > caliper {
 						continue
 					}
 					if better(t, c, best, pos[t], pos[t]) {
@@ -100,7 +112,7 @@ func bruteNearest(d []float64, treated []bool, ratio int, replace bool, caliper 
 			}
 			best := -1
 			for c := range n {
-				if treated[c] || used[c] || math.Abs(d[t]-d[c]) > caliper {
+				if treated[c] || used[c] || gap(t, c) > caliper {
 					continue
 				}
 				if better(t, c, best, lo, hi) {
@@ -134,24 +146,37 @@ func TestNearestEqualsBruteForce(t *testing.T) {
 			}
 			d[i] = math.Round(v*float64(grid)) / float64(grid)
 		}
+		// Truncation to whole numbers needs distances spread over several
+		// units: the truncated rule runs on d scaled by 3 (and caliper 0.4
+		// SD, more than one whole unit).
+		d3 := make([]float64, n)
+		for i, v := range d {
+			d3[i] = 3 * v
+		}
 		for _, ratio := range []int{1, 2, 3} {
 			for _, replace := range []bool{false, true} {
-				for _, cal := range []float64{NoCaliper, 0.1} {
+				for _, cal := range []float64{NoCaliper, 0.1, 0.4} {
 					for _, order := range []string{OrderLargest, OrderSmallest, OrderData} {
-						name := fmt.Sprintf("seed%d/k%d/replace=%v/caliper=%v/%s", seed, ratio, replace, cal, order)
-						spec := Spec{Ratio: ratio, Replace: replace, Caliper: cal, Order: order}
-						res, err := Match(ctx, Problem{Treated: treated, Logit: d}, spec)
-						if err != nil {
-							continue // e.g. no participant within a tight caliper
-						}
-						want := bruteNearest(d, treated, ratio, replace, res.CaliperWidth, order)
-						got := make([][]int, n)
-						for _, p := range res.Pairs {
-							got[p.Treated] = append(got[p.Treated], p.Control)
-						}
-						for i := range n {
-							if !slices.Equal(got[i], want[i]) {
-								t.Fatalf("%s: participant %d (d=%v) matched %v, brute force %v", name, i, d[i], got[i], want[i])
+						for _, cmp := range []string{CompareExact, CompareTruncated} {
+							dist := d
+							if cmp == CompareTruncated {
+								dist = d3
+							}
+							name := fmt.Sprintf("seed%d/k%d/replace=%v/caliper=%v/%s/%s", seed, ratio, replace, cal, order, cmp)
+							spec := Spec{Ratio: ratio, Replace: replace, Caliper: cal, Order: order, Compare: cmp}
+							res, err := Match(ctx, Problem{Treated: treated, Logit: dist}, spec)
+							if err != nil {
+								continue // e.g. no participant within a tight caliper
+							}
+							want := bruteNearest(dist, treated, ratio, replace, res.CaliperWidth, order, cmp == CompareTruncated)
+							got := make([][]int, n)
+							for _, p := range res.Pairs {
+								got[p.Treated] = append(got[p.Treated], p.Control)
+							}
+							for i := range n {
+								if !slices.Equal(got[i], want[i]) {
+									t.Fatalf("%s: participant %d (d=%v) matched %v, brute force %v", name, i, dist[i], got[i], want[i])
+								}
 							}
 						}
 					}

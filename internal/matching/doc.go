@@ -42,6 +42,14 @@
 //     away (lower side on equal steps); k:1 without replacement runs in k
 //     rounds. A brute-force O(n·m) transcription of that rule is the test
 //     oracle.
+//   - Spec.Compare = CompareTruncated instead reproduces MatchIt 4.5.1 as
+//     built on Linux, whose matcher truncated every difference in distance
+//     to a whole number (C's int abs on a double), so the lower side wins
+//     whenever the two candidates are less than a whole unit apart and the
+//     caliper only binds at whole units. It exists to reproduce figures
+//     made with that build (shared/reference's lalonde figures are); its
+//     pairs are further apart, so it is never the default. Both rules are
+//     checked pair for pair against MatchIt 4.5.1 run here (testdata/*.R).
 //   - Matched pairs never cross strata; with a caliper every pair is within
 //     it; participants matched + outside the caliper + without comparison
 //     units + discarded = participants.

@@ -31,6 +31,31 @@ const (
 	OrderRandom   = "random" // a permutation drawn from Seed
 )
 
+// Rules by which nearest-neighbour matching compares distances
+// (Spec.Compare). CompareTruncated exists only to reproduce figures made
+// with an affected MatchIt build; it is not a method to choose.
+const (
+	// CompareExact compares distances as they are: the nearer unit wins, a
+	// tie as Spec's Order and the steps rule of nearest.go decide.
+	// Reproduces MatchIt 4.7 (and any build that takes |x| of a double as a
+	// double). The default.
+	CompareExact = "exact"
+	// CompareTruncated reproduces MatchIt 4.5.1 as built with GCC and
+	// libstdc++ (Linux, e.g. Debian's r-cran-matchit 4.5.1 with R 4.2.2,
+	// which made shared/reference's lalonde figures). Its vector matcher
+	// (src/nn_matchC_vec.cpp, new in 4.5.1) called abs() on a difference of
+	// doubles, which there resolves to C's int abs(int): each difference is
+	// truncated toward zero to a whole number before it is compared, both
+	// between the nearest available units on either side (the lower side
+	// winning ties, so on the propensity score, where every difference is
+	// below 1, the lower side always wins) and against the caliper (so on
+	// the score the caliper never binds). MatchIt issues #152 (matches
+	// differ between Linux and Windows/macOS, March 2023) and #163 (caliper
+	// ignored in 4.5.1–4.5.3 on Linux) report it. The matches are worse:
+	// on lalonde 6 of 185 pairs change, each further apart in score.
+	CompareTruncated = "truncated"
+)
+
 // Common-support rules (MatchIt's discard).
 const (
 	DiscardNone    = "none"
@@ -115,6 +140,10 @@ type Spec struct {
 	Caliper float64
 	Order   string // OrderLargest (default), OrderSmallest, OrderData, OrderRandom
 	Seed    uint64 // for OrderRandom
+	// Compare is how nearest-neighbour matching compares distances:
+	// CompareExact (default) or CompareTruncated (to reproduce MatchIt
+	// 4.5.1–4.5.3 on Linux; see the constant).
+	Compare string
 	Discard string // common-support rule: DiscardNone (default), …
 	// Bandwidth is the kernel's half-width in SDs of the distance
 	// (default DefaultBandwidth).
@@ -293,6 +322,14 @@ func resolve(s Spec) (Spec, []string, error) {
 	}
 	if s.Seed != 0 && s.Order != OrderRandom {
 		warn = append(warn, fmt.Sprintf("Seed (%d) is used only with Order %q", s.Seed, OrderRandom))
+	}
+	if s.Compare == "" {
+		s.Compare = CompareExact
+	} else if s.Method != Nearest {
+		warn = append(warn, fmt.Sprintf("%s ignores Compare (%q)", s.Method, s.Compare))
+	}
+	if s.Compare != CompareExact && s.Compare != CompareTruncated {
+		return s, nil, fmt.Errorf("matching.Match: Compare %q is not known; use %q (the default) or %q (only to reproduce MatchIt 4.5.1–4.5.3 on Linux)", s.Compare, CompareExact, CompareTruncated)
 	}
 	if s.Replace && s.Method != Nearest {
 		warn = append(warn, fmt.Sprintf("%s ignores Replace: it may use a comparison unit for several participants by construction", s.Method))

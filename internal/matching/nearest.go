@@ -26,7 +26,10 @@ import (
 //     furthest out on that side), and to the lower side on equal steps;
 //   - with replacement every comparison unit stays available, and a
 //     participant gets its k nearest (ties as above);
-//   - a comparison unit beyond the caliper is never taken.
+//   - a comparison unit beyond the caliper is never taken;
+//   - with Spec.Compare = CompareTruncated (MatchIt 4.5.1 on Linux), each
+//     difference is truncated to a whole number before any comparison, and
+//     a tie between the two sides goes to the lower side.
 //
 // Finding the nearest available unit uses "next available" pointers with
 // path compression over the sorted units, so a match costs near-constant
@@ -151,6 +154,8 @@ func nearestStratum(ctx context.Context, prob Problem, res *Result, g []int32, d
 	tpos = takeOrder(tpos, sd, g, ord, spec, stratum)
 	caliper := res.CaliperWidth
 	unit := func(p int32) int32 { return g[ord[p]] }
+	truncated := spec.Compare == CompareTruncated
+	gap := distanceGap(truncated)
 
 	var pairs []nnPair
 	if spec.Replace {
@@ -167,7 +172,7 @@ func nearestStratum(ctx context.Context, prob Problem, res *Result, g []int32, d
 					return nil, c, err
 				}
 			}
-			cand = nearestK(cand[:0], tp, ctrl, sd, spec.Ratio, caliper)
+			cand = nearestK(cand[:0], tp, ctrl, sd, spec.Ratio, caliper, truncated)
 			if len(cand) == 0 {
 				c.TreatedOutsideCaliper++
 				continue
@@ -206,10 +211,10 @@ func nearestStratum(ctx context.Context, prob Problem, res *Result, g []int32, d
 			pr := free.right(s.hi + 1)
 			dl, dr := math.Inf(1), math.Inf(1)
 			if pl >= 0 {
-				dl = math.Abs(sd[tp] - sd[pl])
+				dl = gap(sd[tp], sd[pl])
 			}
 			if pr < int32(m) {
-				dr = math.Abs(sd[pr] - sd[tp])
+				dr = gap(sd[pr], sd[tp])
 			}
 			if dl > caliper {
 				dl = math.Inf(1)
@@ -229,8 +234,8 @@ func nearestStratum(ctx context.Context, prob Problem, res *Result, g []int32, d
 				pick = pl
 			case dr < dl:
 				pick = pr
-			case s.lo-pl <= pr-s.hi:
-				pick = pl
+			case truncated || s.lo-pl <= pr-s.hi:
+				pick = pl // MatchIt 4.5.1: the lower side wins every tie
 			default:
 				pick = pr
 			}
@@ -287,18 +292,22 @@ type nnCand struct {
 
 // nearestK returns up to k available comparison units nearest to the
 // participant at position tp, within the caliper, ordered by distance, then
-// by steps from tp, lower side first.
-func nearestK(out []nnCand, tp int32, ctrl []int32, sd []float64, k int, caliper float64) []nnCand {
+// by steps from tp, lower side first. With truncated (CompareTruncated),
+// distances are truncated to whole numbers and a tie goes to the lower side
+// before steps count: MatchIt 4.5.1 takes, in each round, the lower side's
+// nearest unused unit unless the upper side's is nearer in whole units.
+func nearestK(out []nnCand, tp int32, ctrl []int32, sd []float64, k int, caliper float64, truncated bool) []nnCand {
+	gap := distanceGap(truncated)
 	j, _ := slices.BinarySearch(ctrl, tp)
 	for a := j - 1; a >= 0 && a >= j-k; a-- {
-		dist := math.Abs(sd[tp] - sd[ctrl[a]])
+		dist := gap(sd[tp], sd[ctrl[a]])
 		if dist > caliper {
 			break
 		}
 		out = append(out, nnCand{pos: ctrl[a], dist: dist, steps: tp - ctrl[a], left: true})
 	}
 	for a := j; a < len(ctrl) && a < j+k; a++ {
-		dist := math.Abs(sd[ctrl[a]] - sd[tp])
+		dist := gap(sd[ctrl[a]], sd[tp])
 		if dist > caliper {
 			break
 		}
@@ -309,6 +318,11 @@ func nearestK(out []nnCand, tp int32, ctrl []int32, sd []float64, k int, caliper
 		case a.dist < b.dist:
 			return -1
 		case a.dist > b.dist:
+			return 1
+		case truncated && a.left != b.left:
+			if a.left {
+				return -1
+			}
 			return 1
 		case a.steps != b.steps:
 			return int(a.steps - b.steps)
@@ -374,4 +388,16 @@ func (f *freeList) left(p int32) int32 {
 func (f *freeList) remove(p int32) {
 	f.r[p] = p + 1
 	f.l[p+1] = p
+}
+
+// distanceGap returns how far apart two distances are: |a-b|, or with
+// truncated (CompareTruncated) |a-b| truncated toward zero to a whole
+// number, as C's int abs(int) gives it when handed a double (MatchIt 4.5.1
+// on Linux). Differences beyond the int range, undefined behaviour in C,
+// keep their size here.
+func distanceGap(truncated bool) func(a, b float64) float64 {
+	if truncated {
+		return func(a, b float64) float64 { return math.Trunc(math.Abs(a - b)) }
+	}
+	return func(a, b float64) float64 { return math.Abs(a - b) }
 }
