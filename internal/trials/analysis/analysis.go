@@ -10,13 +10,15 @@ import (
 
 // Participant is one enrolled participant as the analysis sees them.
 type Participant struct {
-	Ref        string            // participant_ref
-	Arm        string            // as allocated
-	Linked     bool              // found in the spine
-	Outcome    float64           // the plan's primary outcome at its horizon
-	OutcomeOK  bool              // observed (linked and inside the spine's window)
-	Covariates []float64         // one value per Input.Columns
-	Subgroups  map[string]string // level of each planned subgroup variable
+	Ref         string            // participant_ref
+	Arm         string            // as allocated
+	Linked      bool              // found in the spine
+	NotLinked   string            // why not, when not linked (a linkage reason)
+	Outcome     float64           // the plan's primary outcome at its horizon
+	OutcomeOK   bool              // observed (linked and inside the spine's window)
+	NotObserved string            // why not, when linked but the outcome is not observable
+	Covariates  []float64         // one value per Input.Columns
+	Subgroups   map[string]string // level of each planned subgroup variable
 }
 
 // Input is everything Analyse needs.
@@ -39,13 +41,33 @@ type Contrast struct {
 	Note      string     `json:"note,omitempty"` // why no estimate, when there is none
 }
 
-// Flow is the CONSORT participant flow, per arm.
+// Flow is the CONSORT participant flow, per arm: enrolled (randomised),
+// allocated to each arm, linked to the spine, with the outcome observable
+// at the planned horizon, and analysed. Excluded says, stage by stage and
+// arm by arm, why people dropped out.
 type Flow struct {
-	Enrolled  int            `json:"enrolled"`
-	Allocated map[string]int `json:"allocated"`
-	Linked    map[string]int `json:"linked"`
-	Analysed  map[string]int `json:"analysed"`
+	Enrolled   int            `json:"enrolled"`
+	Allocated  map[string]int `json:"allocated"`
+	Linked     map[string]int `json:"linked"`
+	Observable map[string]int `json:"outcome_observable"`
+	Analysed   map[string]int `json:"analysed"`
+	Excluded   []Exclusion    `json:"excluded"`
 }
+
+// Exclusion counts the participants of one arm lost at one stage for one
+// reason.
+type Exclusion struct {
+	Stage  string `json:"stage"` // StageNotLinked or StageNotObservable
+	Arm    string `json:"arm"`
+	Reason string `json:"reason"`
+	N      int    `json:"n"`
+}
+
+// The stages at which participants leave the flow.
+const (
+	StageNotLinked     = "not linked"
+	StageNotObservable = "outcome not observable"
+)
 
 // Result is the trial's primary analysis.
 type Result struct {
@@ -53,6 +75,8 @@ type Result struct {
 	Plan      plan.Plan       `json:"plan"` // as run
 	Deviation *plan.Deviation `json:"deviation,omitempty"`
 	Flow      Flow            `json:"flow"`
+	Balance   []Balance       `json:"baseline_balance"`
+	Quality   []Quality       `json:"quality"` // per arm against the reference
 	Primary   []Contrast      `json:"primary"`
 	Subgroups []Contrast      `json:"subgroups,omitempty"`
 }
@@ -75,10 +99,12 @@ func Analyse(in Input) (Result, error) {
 	for _, a := range in.Arms {
 		known[a] = true
 	}
-	r.Flow = Flow{Allocated: map[string]int{}, Linked: map[string]int{}, Analysed: map[string]int{}}
+	r.Flow = Flow{Allocated: map[string]int{}, Linked: map[string]int{}, Observable: map[string]int{}, Analysed: map[string]int{}}
 	for _, a := range in.Arms {
-		r.Flow.Allocated[a], r.Flow.Linked[a], r.Flow.Analysed[a] = 0, 0, 0
+		r.Flow.Allocated[a], r.Flow.Linked[a], r.Flow.Observable[a], r.Flow.Analysed[a] = 0, 0, 0, 0
 	}
+	type key struct{ stage, arm, reason string }
+	excluded := map[key]int{}
 	for i, p := range in.Participants {
 		if !known[p.Arm] {
 			return Result{}, fmt.Errorf("analysis: participant %d (%s) is in arm %q, which is not one of the trial's arms %v", i+1, p.Ref, p.Arm, in.Arms)
@@ -88,15 +114,40 @@ func Analyse(in Input) (Result, error) {
 		}
 		r.Flow.Enrolled++
 		r.Flow.Allocated[p.Arm]++
-		if p.Linked {
+		switch {
+		case !p.Linked:
+			excluded[key{StageNotLinked, p.Arm, orUnknown(p.NotLinked)}]++
+		case !p.OutcomeOK:
 			r.Flow.Linked[p.Arm]++
-			if p.OutcomeOK {
-				r.Flow.Analysed[p.Arm]++
-			}
+			excluded[key{StageNotObservable, p.Arm, orUnknown(p.NotObserved)}]++
+		default:
+			r.Flow.Linked[p.Arm]++
+			r.Flow.Observable[p.Arm]++
+			r.Flow.Analysed[p.Arm]++
 		}
 	}
+	r.Flow.Excluded = []Exclusion{}
+	for k, n := range excluded {
+		r.Flow.Excluded = append(r.Flow.Excluded, Exclusion{Stage: k.stage, Arm: k.arm, Reason: k.reason, N: n})
+	}
+	armOrder := map[string]int{}
+	for i, a := range in.Arms {
+		armOrder[a] = i
+	}
+	sort.Slice(r.Flow.Excluded, func(i, j int) bool {
+		a, b := r.Flow.Excluded[i], r.Flow.Excluded[j]
+		if a.Stage != b.Stage {
+			return a.Stage == StageNotLinked
+		}
+		if a.Arm != b.Arm {
+			return armOrder[a.Arm] < armOrder[b.Arm]
+		}
+		return a.Reason < b.Reason
+	})
 	ref := in.Arms[0]
 	for _, arm := range in.Arms[1:] {
+		r.Balance = append(r.Balance, balance(in, arm, ref)...)
+		r.Quality = append(r.Quality, quality(r.Flow, r.Balance, arm, ref))
 		c, err := contrast(in, arm, ref, "", func(Participant) bool { return true })
 		if err != nil {
 			return Result{}, err
@@ -160,4 +211,11 @@ func contrast(in Input, arm, ref, subgroup string, keep func(Participant) bool) 
 	}
 	c.Effect = e
 	return c, nil
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
 }

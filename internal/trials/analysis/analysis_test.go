@@ -68,7 +68,7 @@ func TestAnalyseSyntheticTrial(t *testing.T) {
 
 	// Departing from the plan needs a reason, and the result carries it.
 	in.Used.Covariates = nil
-	if _, err := Analyse(in); err == nil || !strings.Contains(err.Error(), "--deviation") {
+	if _, err := Analyse(in); err == nil || !strings.Contains(err.Error(), "--allow-departure") {
 		t.Errorf("departure without reason: %v", err)
 	}
 	in.Reason = "age missing for one site"

@@ -206,7 +206,7 @@ func Check(locked *Locked, used Plan, reason string) (Deviation, error) {
 		for _, d := range ds {
 			parts = append(parts, fmt.Sprintf("%s %s → %s", d.Field, d.Planned, d.Used))
 		}
-		return Deviation{}, fmt.Errorf("plan: the analysis departs from the plan locked at %s (%s): run as planned, or give --deviation \"reason\" to record the departure in the report", locked.LockedAt.Format(time.RFC3339), strings.Join(parts, "; "))
+		return Deviation{}, fmt.Errorf("plan: the analysis departs from the plan locked at %s (%s): run as planned, or give --allow-departure \"reason\" to record the departure in the report", locked.LockedAt.Format(time.RFC3339), strings.Join(parts, "; "))
 	}
 	return Deviation{Reason: reason, Departures: ds, PlanHash: locked.Hash}, nil
 }

@@ -91,7 +91,7 @@ func TestCheck(t *testing.T) {
 	used := p
 	used.Covariates = []string{"age"}
 	used.HorizonWeek = weekPtr(26)
-	if _, err := Check(&l, used, ""); err == nil || !strings.Contains(err.Error(), "--deviation") || !strings.Contains(err.Error(), "horizon_week 52 → 26") {
+	if _, err := Check(&l, used, ""); err == nil || !strings.Contains(err.Error(), "--allow-departure") || !strings.Contains(err.Error(), "horizon_week 52 → 26") {
 		t.Errorf("departure without reason: %v", err)
 	}
 	d, err := Check(&l, used, "week 52 outcomes not yet available")
