@@ -35,7 +35,7 @@ func bandEdgeStyle() draw.LineStyle {
 	return draw.LineStyle{Color: RGB(Blue), Width: 1, Dashes: []vg.Length{3, 2}}
 }
 
-func zeroStyle() draw.LineStyle { return draw.LineStyle{Color: RGB(Text), Width: 1} }
+func zeroStyle() draw.LineStyle { return draw.LineStyle{Color: RGB(Text), Width: 1.5} }
 
 // Impact draws an ImpactChart.
 func Impact(c ImpactChart) ([]byte, error) {
