@@ -1,10 +1,12 @@
 package matching
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"strconv"
 	"testing"
 )
 
@@ -96,4 +98,70 @@ func BenchmarkWholeStep(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestWriteScaleProblem writes the 10k × 1M benchmark problem to the CSV
+// named by DATALAB_SCALE_CSV (treat, x1..x10; values round-trip exactly),
+// so that testdata/scale_matchit.R can time MatchIt on the same data and
+// save its matches; DATALAB_SCALE_PAIRS then names the pairs it wrote, and
+// the test compares them with ours. Skipped unless DATALAB_SCALE_CSV is set.
+func TestWriteScaleProblem(t *testing.T) {
+	path := os.Getenv("DATALAB_SCALE_CSV")
+	if path == "" {
+		t.Skip("set DATALAB_SCALE_CSV=path to write the 10k × 1M problem for R")
+	}
+	X, treated := scaleProblem(10000, 1000000)
+	if _, err := os.Stat(path); err != nil {
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := bufio.NewWriterSize(f, 1<<20)
+		w.WriteString("treat,x1,x2,x3,x4,x5,x6,x7,x8,x9,x10\n")
+		buf := make([]byte, 0, 256)
+		for i := range X.Rows() {
+			buf = buf[:0]
+			if treated[i] {
+				buf = append(buf, '1')
+			} else {
+				buf = append(buf, '0')
+			}
+			for _, v := range X.Row(i) {
+				buf = append(buf, ',')
+				buf = strconv.AppendFloat(buf, v, 'g', -1, 64)
+			}
+			buf = append(buf, '\n')
+			w.Write(buf)
+		}
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pairsPath := os.Getenv("DATALAB_SCALE_PAIRS")
+	if pairsPath == "" {
+		return
+	}
+	m, err := Fit(context.Background(), X, treated, PropensitySpec{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := rPairs(t, pairsPath)
+	for _, cmp := range []string{CompareExact, CompareTruncated} {
+		spec := matchItSpec
+		spec.Compare = cmp
+		res, err := Match(context.Background(), NewProblem(m, treated, nil), spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same := 0
+		for _, p := range res.Pairs {
+			if c, ok := want[p.Treated]; ok && c == p.Control {
+				same++
+			}
+		}
+		t.Logf("%s: %d of %d pairs equal to %s's (%d there)", cmp, same, len(res.Pairs), pairsPath, len(want))
+	}
 }
