@@ -1,0 +1,215 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/employment-data-lab/datalab/internal/evaluation"
+	"github.com/employment-data-lab/datalab/internal/linkage"
+	"github.com/employment-data-lab/datalab/internal/linkage/submission"
+	"github.com/employment-data-lab/datalab/internal/pipeline"
+	"github.com/employment-data-lab/datalab/internal/store"
+)
+
+// Records is the evaluation work's view of the store's submissions and
+// evaluations; *store.DB satisfies it.
+type Records interface {
+	// SubmissionFile returns the stored participants file; an error
+	// wrapping store.ErrFileDeleted once it was deleted.
+	SubmissionFile(ctx context.Context, scope store.Scope, id int64) ([]byte, error)
+	// DeleteSubmissionFile deletes it and records when and why.
+	DeleteSubmissionFile(ctx context.Context, id int64, reason string, now time.Time) error
+	Evaluations(ctx context.Context, scope store.Scope, f store.EvaluationFilter) ([]store.Evaluation, error)
+	// CreateEvaluation stores a job's evaluation.json, awaiting review.
+	CreateEvaluation(ctx context.Context, n store.NewEvaluation, now time.Time) (store.Evaluation, error)
+	// ReplaceEvaluationResult replaces it (a job re-run after a crash
+	// between storing its result and completing).
+	ReplaceEvaluationResult(ctx context.Context, actor *store.User, id int64, result json.RawMessage, now time.Time) (store.Evaluation, error)
+}
+
+// Render turns evaluation.json into the report's HTML (the report
+// package's renderer, disclosure-controlled).
+type Render func(ctx context.Context, evaluationJSON []byte) ([]byte, error)
+
+// Evaluations is the Work of evaluation jobs: linkage and evaluation of a
+// submission on a spine opened once and shared by all jobs.
+type Evaluations struct {
+	Records Records
+	Spine   *pipeline.Spine
+	// Dir holds one private work folder per job (Dir/job-<id>), removed
+	// when the job ends (unless Keep is set), kept when the runner stops
+	// mid-job so the recovered job can resume.
+	Dir  string
+	Keep bool
+	// Render, if set, renders the report once as a check that the
+	// stored evaluation can be published (a render failure fails the job
+	// rather than surprising the publisher later). The HTML itself is
+	// rendered again at publication, from the reviewed evaluation.
+	Render Render
+	// MinCohort is the smallest linked cohort evaluated (default 100).
+	MinCohort int
+	// Spec is the evaluation's settings (Programme and Seed come from the
+	// job's EvaluationParams).
+	Spec evaluation.Spec
+	Now  func() time.Time
+	Log  *slog.Logger
+}
+
+// Run is a Work: it evaluates job.SubmissionID.
+func (e *Evaluations) Run(ctx context.Context, job store.Job, report func(store.Progress)) error {
+	now := e.Now
+	if now == nil {
+		now = time.Now
+	}
+	log := e.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if job.SubmissionID == nil {
+		return fmt.Errorf("jobs: evaluation job %d: %w", job.ID, errNoSubmission)
+	}
+	subID := *job.SubmissionID
+	var params EvaluationParams
+	if len(job.Params) > 0 {
+		if err := json.Unmarshal(job.Params, &params); err != nil {
+			return fmt.Errorf("jobs: evaluation job %d: reading its parameters: %w", job.ID, err)
+		}
+	}
+	if params.Programme == "" {
+		params.Programme = fmt.Sprintf("submission %d", subID)
+	}
+	log = log.With("job", job.ID, "submission", subID)
+	dir := filepath.Join(e.Dir, "job-"+strconv.FormatInt(job.ID, 10))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("jobs: creating the job folder: %w", err)
+	}
+	defer func() {
+		// The folder outlives a run stopped by a shutdown: its cohort.json
+		// lets the recovered job resume once the participants file is gone.
+		stopped := ctx.Err() != nil && !errors.Is(context.Cause(ctx), ErrCancelRequested)
+		if !e.Keep && !stopped {
+			os.RemoveAll(dir)
+		}
+	}()
+	participants := filepath.Join(dir, "participants.csv")
+	if err := e.fetchParticipants(ctx, subID, participants); err != nil {
+		return err
+	}
+	spec := e.Spec
+	if params.Seed != 0 {
+		spec.Seed = params.Seed
+	}
+	res, err := pipeline.RunJob(ctx, pipeline.JobConfig{
+		Spine:        e.Spine,
+		Participants: participants,
+		WorkDir:      dir,
+		Programme:    params.Programme,
+		MinCohort:    e.MinCohort,
+		Spec:         spec,
+		Progress:     func(stage string, f float64) { report(store.Progress{Stage: stage, Fraction: f}) },
+		Linked: func(ctx context.Context, _ linkage.Report) error {
+			// The identifiers are no longer needed: delete both copies.
+			if err := os.Remove(participants); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("jobs: deleting the job's copy of the participants file: %w", err)
+			}
+			if err := e.Records.DeleteSubmissionFile(ctx, subID, "linkage finished", now()); err != nil {
+				return fmt.Errorf("jobs: deleting the stored participants file: %w", err)
+			}
+			log.Info("participants file deleted after linkage")
+			return nil
+		},
+		Log: log,
+	})
+	if err != nil {
+		return providerError(err)
+	}
+	if e.Render != nil {
+		report(store.Progress{Stage: "report", Fraction: 0.99})
+		if _, err := e.Render(ctx, res.JSON); err != nil {
+			return fmt.Errorf("jobs: rendering the report: %w", err)
+		}
+	}
+	if err := e.save(ctx, job.ID, subID, params.Programme, res.JSON, now()); err != nil {
+		return fmt.Errorf("jobs: storing the evaluation: %w", err)
+	}
+	report(store.Progress{Stage: "done", Fraction: 1})
+	return nil
+}
+
+// save stores the evaluation, awaiting review: a new one, or the result
+// replaced when an earlier run of the job stored one before it was
+// interrupted.
+func (e *Evaluations) save(ctx context.Context, jobID, subID int64, programme string, result []byte, now time.Time) error {
+	prev, err := e.Records.Evaluations(ctx, store.AllOrgs(), store.EvaluationFilter{SubmissionID: &subID})
+	if err != nil {
+		return err
+	}
+	for _, ev := range prev {
+		if ev.JobID != nil && *ev.JobID == jobID {
+			_, err := e.Records.ReplaceEvaluationResult(ctx, nil, ev.ID, result, now)
+			return err
+		}
+	}
+	_, err = e.Records.CreateEvaluation(ctx, store.NewEvaluation{SubmissionID: subID, JobID: &jobID, Title: programme, Result: result}, now)
+	return err
+}
+
+// fetchParticipants copies the stored participants file into the job's
+// folder (owner-only), unless linkage already finished in an earlier run
+// of the job (then the file is gone and pipeline.RunJob resumes from the
+// cohort it kept).
+func (e *Evaluations) fetchParticipants(ctx context.Context, submissionID int64, path string) (err error) {
+	b, err := e.Records.SubmissionFile(ctx, store.AllOrgs(), submissionID)
+	if errors.Is(err, store.ErrFileDeleted) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("jobs: reading the stored participants file: %w", err)
+	}
+	tmp := path + ".part"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("jobs: copying the participants file: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if _, err = f.Write(b); err != nil {
+		return fmt.Errorf("jobs: copying the participants file: %w", err)
+	}
+	if err = f.Close(); err != nil {
+		return fmt.Errorf("jobs: copying the participants file: %w", err)
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("jobs: copying the participants file: %w", err)
+	}
+	return nil
+}
+
+// providerError turns the errors a provider can act on into Refusals with
+// their (identifier-free) messages; others pass unchanged.
+func providerError(err error) error {
+	msg := strings.TrimPrefix(err.Error(), "link: ")
+	switch {
+	case errors.Is(err, submission.ErrRefused):
+		return Refuse("the participants file was refused: "+strings.TrimPrefix(msg, submission.ErrRefused.Error()+": "), err)
+	case errors.Is(err, linkage.ErrCohortTooSmall):
+		return Refuse(msg, err)
+	case errors.Is(err, evaluation.ErrNoParticipants):
+		return Refuse(msg, err)
+	case errors.Is(err, pipeline.ErrParticipantsGone):
+		return Refuse("the participants file was deleted before linkage finished (the job was interrupted); upload the file again", err)
+	}
+	return err
+}
