@@ -13,9 +13,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/employment-data-lab/datalab/internal/pipeline"
 	"github.com/employment-data-lab/datalab/internal/store"
 	"github.com/employment-data-lab/datalab/internal/trials/plan"
 	"github.com/employment-data-lab/datalab/internal/trials/randomise"
+	"github.com/employment-data-lab/datalab/internal/trials/results"
 )
 
 // trialFlags are the flags every trial command shares.
@@ -57,6 +59,7 @@ analysis honest.
   datalab trial plan     write the analysis plan (primary outcome, horizon, covariates, MDE)
   datalab trial lock     freeze the plan (hashed, time-stamped) before outcomes are linked
   datalab trial close    close enrolment and reveal the seed, so anyone can re-check the sequence
+  datalab trial analyse  link participants to the spine and run the planned intention-to-treat analysis
 
 Allocation is concealed: arms come from a secret seed that no command prints
 until the trial is closed, so nobody can know the next allocation before a
@@ -71,7 +74,7 @@ Work out the size of the trial first with datalab power.`,
   datalab trial verify --trial wb1`,
 	}
 	cmd.AddCommand(newTrialCreateCmd(a), newTrialEnrolCmd(a), newTrialExportCmd(a), newTrialVerifyCmd(a),
-		newTrialPlanCmd(a), newTrialLockCmd(a), newTrialCloseCmd(a))
+		newTrialPlanCmd(a), newTrialLockCmd(a), newTrialCloseCmd(a), newTrialAnalyseCmd(a))
 	return cmd
 }
 
@@ -476,7 +479,7 @@ func newTrialLockCmd(a *app) *cobra.Command {
 		Long: `lock freezes the trial's draft plan: its canonical JSON is hashed with
 SHA-256 and the hash stored with the time. After that the plan cannot be
 changed, and an analysis that departs from it runs only with
---deviation "reason", recorded and shown in its report. Lock before any
+--allow-departure "reason", recorded and shown in its report. Lock before any
 outcome data is linked to the trial: it is refused after.
 
 Publish the hash (in a trial registry or protocol) so anyone can check the
@@ -535,5 +538,111 @@ allocation.`,
 		},
 	}
 	f.add(cmd, true)
+	return cmd
+}
+
+func newTrialAnalyseCmd(a *app) *cobra.Command {
+	var f trialFlags
+	var cfg results.Config
+	var horizon int
+	var covariates []string
+	var noLibrary bool
+	cmd := &cobra.Command{
+		Use:   "analyse --trial ID --participants FILE --spine DB --out DIR [--intervention-type CODE]",
+		Short: "Link the participants to the spine and run the planned intention-to-treat analysis",
+		Long: `analyse runs the trial's primary analysis, as its locked plan says.
+
+It refuses to start when the allocation log fails verification (naming the
+first bad entry), when the plan is not locked, or when the plan was locked
+after outcome data was first linked. The first link is recorded in the
+store, so no plan can be locked after it.
+
+--participants is a file in the lab's submission format (participant_ref,
+nino, first_name, last_name, date_of_birth, postcode, start_date): every
+participant_ref as enrolled, start_date the enrolment date. The
+participants are linked to the spine exactly as a Data Lab submission is;
+the identifiers are read only by linkage and never stored, logged or
+written. Follow-up is measured from start_date: each participant's
+outcome at the plan's horizon and the plan's covariates at start_date come
+from the spine's timeline index. An outcome past the spine's window is
+"not observable", never zero.
+
+The estimate: everyone in the arm they were allocated to (intention to
+treat); OLS of the outcome on the arm and the plan's covariates, centred
+and interacted with the arm (Lin 2013), with HC2 robust standard errors,
+a confidence interval at 1 − the plan's alpha and a two-sided p-value.
+
+Overriding the plan (--outcome, --horizon, --covariates) is a departure:
+it runs only with --allow-departure "reason", which is stored with the
+trial and shown in the summary and both JSON files.
+
+Writes to --out:
+  trial_analysis.json  the stored result (schema datalab.trial/v1): plan hash,
+                       departures, CONSORT flow with reasons, estimates,
+                       balance, attrition; exact counts, not for publication
+  trial_report.json    the same after disclosure control (counts under 10
+                       suppressed, counts rounded to 5): for publication
+  summary.txt          the summary printed
+  linked.csv           linkage's pseudonymous QA file (participant_ref, person_id, band)
+
+The primary result then enters the what-works library as a randomised
+controlled trial: SMS 5 when attrition (≤ 20% overall, ≤ 5 points
+differential) and baseline balance (|SMD| ≤ 0.25) are adequate, SMS 4
+otherwise. Give --intervention-type (see datalab evidence types), or
+--no-library.`,
+		Example: `  datalab trial analyse --trial wb1 --participants wb1-identifiers.csv \
+      --spine world/spine.duckdb --out wb1-results --intervention-type job_search_support
+  datalab trial analyse --trial wb1 --participants wb1-identifiers.csv --spine world/spine.duckdb \
+      --out wb1-week26 --horizon 26 --allow-departure "week 52 not yet in the spine" --no-library`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			db, err := f.open(ctx)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			cfg.Trial = f.trial
+			if cmd.Flags().Changed("horizon") {
+				cfg.Overrides.Horizon = &horizon
+			}
+			if cmd.Flags().Changed("covariates") {
+				cfg.Overrides.Covariates = append([]string{}, covariates...)
+			}
+			if cmd.Flags().Changed("deviation") && cfg.AllowDeparture == "" {
+				cfg.AllowDeparture, _ = cmd.Flags().GetString("deviation")
+			}
+			if !noLibrary {
+				cfg.Library = db.Evidence()
+			}
+			cfg.Identities = pipeline.Identities(cfg.Spine)
+			cfg.Stdout, cfg.Log = a.stderr, a.log
+			res, err := results.Analyse(ctx, db, cfg)
+			if err != nil {
+				return err
+			}
+			if f.json {
+				return writeJSON(a.stdout, res.Document)
+			}
+			_, err = io.WriteString(a.stdout, res.Summary)
+			return err
+		},
+	}
+	f.add(cmd, true)
+	cmd.Flags().StringVar(&cfg.Participants, "participants", "", "the trial's participants file: identifiers, participant_ref as enrolled, start_date (required)")
+	cmd.Flags().StringVar(&cfg.Spine, "spine", "", "an imported spine database (datalab spine import) (required)")
+	cmd.Flags().StringVar(&cfg.Out, "out", "", "the folder to write the results to (required)")
+	cmd.Flags().StringVar(&cfg.AllowDeparture, "allow-departure", "", "the reason for departing from the locked plan (recorded and reported)")
+	cmd.Flags().String("deviation", "", "the same as --allow-departure")
+	cmd.Flags().MarkHidden("deviation")
+	cmd.Flags().StringVar(&cfg.Overrides.Outcome, "outcome", "", "analyse this outcome instead of the plan's (a departure)")
+	cmd.Flags().IntVar(&horizon, "horizon", 0, "analyse at this week instead of the plan's (a departure)")
+	cmd.Flags().StringSliceVar(&covariates, "covariates", nil, "adjust for these covariates instead of the plan's (a departure; --covariates= for none)")
+	cmd.Flags().StringVar(&cfg.Intervention, "intervention", "", "the intervention tested, as the library names it (default: the trial's title or id)")
+	cmd.Flags().StringVar(&cfg.InterventionType, "intervention-type", "", "the intervention's what-works type (datalab evidence types)")
+	cmd.Flags().BoolVar(&noLibrary, "no-library", false, "do not enter the result in the what-works library")
+	for _, n := range []string{"participants", "spine", "out"} {
+		cmd.MarkFlagRequired(n)
+	}
 	return cmd
 }

@@ -156,7 +156,9 @@ func Analyse(in Input) (Result, error) {
 		for _, sg := range in.Used.Subgroups {
 			levels := map[string]bool{}
 			for _, p := range in.Participants {
-				levels[p.Subgroups[sg]] = true
+				if p.Linked && p.OutcomeOK {
+					levels[p.Subgroups[sg]] = true
+				}
 			}
 			var ls []string
 			for l := range levels {
