@@ -133,8 +133,8 @@ func Impact(c ImpactChart) ([]byte, error) {
 	}
 
 	step := niceStep(hi-lo, 6)
-	p.Y.Min = math.Floor(lo/step-0.1) * step
-	p.Y.Max = math.Ceil(hi/step+0.1) * step
+	p.Y.Min = math.Floor(lo/step+1e-9) * step
+	p.Y.Max = math.Ceil(hi/step-1e-9) * step
 	digits := digitsFor(step)
 	p.Y.Tick.Marker = stepTicks(step, func(v float64) string { return ppDigits(v, digits) })
 	p.X.Min, p.X.Max = x[0], x[n-1]
