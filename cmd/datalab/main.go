@@ -94,10 +94,13 @@ func commands() []func(*app) *cobra.Command {
 		newSpineCmd,
 		newLinkCmd,
 		newEvaluateCmd,
+		newReportCmd,
 		newMetaCmd,
 		newEvidenceCmd,
 		newToolkitCmd,
 		newPowerCmd,
 		newTrialCmd,
+		newServeCmd,
+		newAdminCmd,
 	}
 }

@@ -38,7 +38,15 @@ type Evaluation struct {
 // Counts follow the cohort from submission to the matched sample.
 type Counts struct {
 	Submitted int `json:"submitted"` // rows in participants.csv
-	Linked    int `json:"linked"`    // linked to a spine person
+	// ExcludedByChecks counts rows the submission checks excluded;
+	// ClericalReview participants left in linkage's review band (not
+	// linked); NotLinked the other valid participants not linked, by
+	// linkage's non-match reason. Submitted = ExcludedByChecks +
+	// ClericalReview + Σ NotLinked + Linked. Filled by the pipeline.
+	ExcludedByChecks int            `json:"excluded_by_checks"`
+	ClericalReview   int            `json:"clerical_review"`
+	NotLinked        map[string]int `json:"not_linked_reasons,omitempty"`
+	Linked           int            `json:"linked"` // linked to a spine person
 	// NotInIndex counts linked people the timeline index does not hold
 	// (a spine imported without them).
 	NotInIndex int `json:"not_in_index"`

@@ -14,9 +14,11 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/employment-data-lab/datalab/internal/disclosure"
 	"github.com/employment-data-lab/datalab/internal/evaluation"
 	"github.com/employment-data-lab/datalab/internal/linkage"
 	"github.com/employment-data-lab/datalab/internal/linkage/qa"
+	"github.com/employment-data-lab/datalab/internal/report"
 	"github.com/employment-data-lab/datalab/internal/spine"
 	"github.com/employment-data-lab/datalab/internal/spine/index"
 	"github.com/employment-data-lab/datalab/internal/timeline"
@@ -29,7 +31,8 @@ type Config struct {
 	Spine string
 	// Participants is the provider's participants.csv.
 	Participants string
-	// OutDir receives evaluation.json, summary.txt and linked.csv.
+	// OutDir receives evaluation.json, summary.txt, report.html and
+	// linked.csv.
 	OutDir string
 	// Truth, if set, is a synthetic world's truth.json: the summary then
 	// prints the true effect beside each headline estimate.
@@ -45,6 +48,8 @@ type Config struct {
 type Result struct {
 	Evaluation *evaluation.Evaluation
 	JSONPath   string
+	// ReportPath is report.html ("" when disclosure control refused it).
+	ReportPath string
 	Summary    string
 }
 
@@ -140,6 +145,15 @@ func Evaluate(ctx context.Context, cfg Config) (*Result, error) {
 	if end != nil {
 		end()
 	}
+	ev.Counts.ExcludedByChecks, ev.Counts.ClericalReview = cohort.Report.Invalid, cohort.Report.Review
+	for reason, n := range cohort.Report.NonMatchReasons {
+		if reason != linkage.ReasonInvalidRow && n > 0 {
+			if ev.Counts.NotLinked == nil {
+				ev.Counts.NotLinked = map[string]int{}
+			}
+			ev.Counts.NotLinked[string(reason)] = n
+		}
+	}
 
 	var truth *truthFile
 	if cfg.Truth != "" {
@@ -161,6 +175,24 @@ func Evaluate(ctx context.Context, cfg Config) (*Result, error) {
 	res.Summary = sum.String()
 	if err := writeAtomic(filepath.Join(cfg.OutDir, "summary.txt"), sum.Bytes()); err != nil {
 		return nil, err
+	}
+	// The published report, disclosure-controlled; a refusal (too few
+	// matched participants) leaves the evaluation in place without one.
+	rep, err := report.Build(ev, report.Options{})
+	switch {
+	case errors.Is(err, disclosure.ErrRefused):
+		log.Warn("report.html not written", "reason", err)
+	case err != nil:
+		return nil, fmt.Errorf("evaluate: report: %w", err)
+	default:
+		html, err := rep.HTML()
+		if err != nil {
+			return nil, fmt.Errorf("evaluate: report: %w", err)
+		}
+		res.ReportPath = filepath.Join(cfg.OutDir, "report.html")
+		if err := writeAtomic(res.ReportPath, html); err != nil {
+			return nil, err
+		}
 	}
 	return res, nil
 }
