@@ -100,7 +100,5 @@ func commands() []func(*app) *cobra.Command {
 		newToolkitCmd,
 		newPowerCmd,
 		newTrialCmd,
-		newServeCmd,
-		newAdminCmd,
 	}
 }
