@@ -33,9 +33,9 @@ func (c *clock) Advance(d time.Duration) {
 // by the fake and by the real store, so the scenarios run on both.
 type harness interface {
 	Queue
-	enqueue(t *testing.T, n store.NewJob) int64
-	get(t *testing.T, id int64) store.Job
-	requestCancel(t *testing.T, id int64)
+	enqueue(t testing.TB, n store.NewJob) int64
+	get(t testing.TB, id int64) store.Job
+	requestCancel(t testing.TB, id int64)
 }
 
 type fakeHarness struct {
@@ -43,15 +43,15 @@ type fakeHarness struct {
 	clock func() time.Time
 }
 
-func (h fakeHarness) enqueue(t *testing.T, n store.NewJob) int64 { return h.fakeStore.enqueue(n, h.clock()).ID }
-func (h fakeHarness) get(t *testing.T, id int64) store.Job       { return h.fakeStore.job(id) }
-func (h fakeHarness) requestCancel(t *testing.T, id int64)       { h.fakeStore.cancel(id, h.clock()) }
+func (h fakeHarness) enqueue(t testing.TB, n store.NewJob) int64 { return h.fakeStore.enqueue(n, h.clock()).ID }
+func (h fakeHarness) get(t testing.TB, id int64) store.Job       { return h.fakeStore.job(id) }
+func (h fakeHarness) requestCancel(t testing.TB, id int64)       { h.fakeStore.cancel(id, h.clock()) }
 
 // harnesses returns the stores the scenarios run on: the fake, and the
 // real store (see store_test.go) when it is available.
-func harnesses(t *testing.T, now func() time.Time) map[string]func(t *testing.T) harness {
-	hs := map[string]func(t *testing.T) harness{
-		"fake": func(t *testing.T) harness { return fakeHarness{newFakeStore(), now} },
+func harnesses(t testing.TB, now func() time.Time) map[string]func(t testing.TB) harness {
+	hs := map[string]func(t testing.TB) harness{
+		"fake": func(t testing.TB) harness { return fakeHarness{newFakeStore(), now} },
 	}
 	for name, open := range realStores(t, now) {
 		hs[name] = open

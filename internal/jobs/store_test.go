@@ -25,14 +25,14 @@ import (
 var testPassword = store.PasswordParams{Time: 1, MemoryKiB: 64, Threads: 1}
 
 // realStores returns openers of the real store's back-ends.
-func realStores(t *testing.T, now func() time.Time) map[string]func(t *testing.T) harness {
-	out := map[string]func(t *testing.T) harness{
-		store.SQLite: func(t *testing.T) harness {
+func realStores(t testing.TB, now func() time.Time) map[string]func(t testing.TB) harness {
+	out := map[string]func(t testing.TB) harness{
+		store.SQLite: func(t testing.TB) harness {
 			return openHarness(t, filepath.Join(t.TempDir(), "lab.db"), now)
 		},
 	}
 	if os.Getenv("DATALAB_TEST_POSTGRES") != "" {
-		out[store.Postgres] = func(t *testing.T) harness { return openHarness(t, postgresDSN(t), now) }
+		out[store.Postgres] = func(t testing.TB) harness { return openHarness(t, postgresDSN(t), now) }
 	}
 	return out
 }
@@ -84,7 +84,7 @@ type storeHarness struct {
 	admin *store.User
 }
 
-func openHarness(t *testing.T, dsn string, now func() time.Time) harness {
+func openHarness(t testing.TB, dsn string, now func() time.Time) harness {
 	db := openStore(t, dsn)
 	if _, err := db.Jobs(context.Background(), store.AllOrgs(), store.JobFilter{}); err != nil && strings.Contains(err.Error(), "not implemented") {
 		t.Skipf("the store's jobs are not implemented yet: %v", err)
@@ -92,7 +92,7 @@ func openHarness(t *testing.T, dsn string, now func() time.Time) harness {
 	return &storeHarness{DB: db, now: now}
 }
 
-func (h *storeHarness) enqueue(t *testing.T, n store.NewJob) int64 {
+func (h *storeHarness) enqueue(t testing.TB, n store.NewJob) int64 {
 	j, err := h.EnqueueJob(context.Background(), nil, n, h.now())
 	if err != nil {
 		t.Fatalf("enqueue: %v", err)
@@ -100,7 +100,7 @@ func (h *storeHarness) enqueue(t *testing.T, n store.NewJob) int64 {
 	return j.ID
 }
 
-func (h *storeHarness) get(t *testing.T, id int64) store.Job {
+func (h *storeHarness) get(t testing.TB, id int64) store.Job {
 	j, err := h.Job(context.Background(), store.AllOrgs(), id)
 	if err != nil {
 		t.Fatalf("job %d: %v", id, err)
@@ -108,7 +108,7 @@ func (h *storeHarness) get(t *testing.T, id int64) store.Job {
 	return j
 }
 
-func (h *storeHarness) requestCancel(t *testing.T, id int64) {
+func (h *storeHarness) requestCancel(t testing.TB, id int64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	ctx := context.Background()
