@@ -19,29 +19,55 @@ import (
 //
 //	DATALAB_TEST_POSTGRES='postgres://datalab:datalab@127.0.0.1:5432/datalab_test?sslmode=disable' go test ./internal/store/
 
-// forEachBackend runs f as a subtest per back-end with a DSN of a fresh,
-// empty store; f may Open it as often as it likes.
-func forEachBackend(t *testing.T, f func(t *testing.T, dsn string)) {
+// backend makes fresh, empty stores of one kind.
+type backend string
+
+// dsn returns the DSN of a fresh, empty store, removed when t ends; it
+// may be opened as often as the test likes.
+func (b backend) dsn(t testing.TB) string {
 	t.Helper()
-	t.Run(SQLite, func(t *testing.T) {
-		f(t, filepath.Join(t.TempDir(), "lab.db"))
-	})
-	t.Run(Postgres, func(t *testing.T) {
-		f(t, postgresDSN(t))
-	})
+	if b == Postgres {
+		return postgresDSN(t)
+	}
+	return filepath.Join(t.TempDir(), "lab.db")
+}
+
+// forEachBackend runs f as a subtest per back-end.
+func forEachBackend(t *testing.T, f func(t *testing.T, b backend)) {
+	t.Helper()
+	for _, b := range []backend{SQLite, Postgres} {
+		t.Run(string(b), func(t *testing.T) {
+			if b == Postgres {
+				requirePostgres(t)
+			}
+			f(t, b)
+		})
+	}
+}
+
+// withStore runs f per back-end on a fresh store opened with test options.
+func withStore(t *testing.T, f func(t *testing.T, db *DB)) {
+	t.Helper()
+	forEachBackend(t, func(t *testing.T, b backend) { f(t, openTest(t, b.dsn(t))) })
+}
+
+func requirePostgres(t testing.TB) {
+	t.Helper()
+	if os.Getenv("DATALAB_TEST_POSTGRES") != "" {
+		return
+	}
+	if os.Getenv("DATALAB_REQUIRE_POSTGRES") == "1" {
+		t.Fatal("DATALAB_REQUIRE_POSTGRES=1 but DATALAB_TEST_POSTGRES is unset: give the DSN of a PostgreSQL database the tests may create schemas in")
+	}
+	t.Skip("PostgreSQL back-end not tested: set DATALAB_TEST_POSTGRES=postgres://user:pass@127.0.0.1:5432/db?sslmode=disable")
 }
 
 // postgresDSN creates a schema for this test in DATALAB_TEST_POSTGRES's
 // database and returns a DSN whose search_path is that schema.
 func postgresDSN(t testing.TB) string {
 	t.Helper()
+	requirePostgres(t)
 	base := os.Getenv("DATALAB_TEST_POSTGRES")
-	if base == "" {
-		if os.Getenv("DATALAB_REQUIRE_POSTGRES") == "1" {
-			t.Fatal("DATALAB_REQUIRE_POSTGRES=1 but DATALAB_TEST_POSTGRES is unset: give the DSN of a PostgreSQL database the tests may create schemas in")
-		}
-		t.Skip("PostgreSQL back-end not tested: set DATALAB_TEST_POSTGRES=postgres://user:pass@127.0.0.1:5432/db?sslmode=disable")
-	}
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
 		t.Fatalf("DATALAB_TEST_POSTGRES: %v", err)

@@ -13,9 +13,16 @@ import (
 // TestEvidenceContract runs the evidence.Library contract on a real
 // in-memory SQLite store; set DATALAB_KEEP_DB=1 to keep a file instead.
 func TestEvidenceContract(t *testing.T) {
+	t.Run("memory", func(t *testing.T) { evidenceContract(t, "") })
+	forEachBackend(t, func(t *testing.T, b backend) { evidenceContract(t, b) })
+}
+
+func evidenceContract(t *testing.T, b backend) {
 	evidencetest.Contract(t, func(t *testing.T) evidence.Library {
 		path := ":memory:"
-		if os.Getenv("DATALAB_KEEP_DB") != "" {
+		if b != "" {
+			path = b.dsn(t)
+		} else if os.Getenv("DATALAB_KEEP_DB") != "" {
 			path = filepath.Join(t.TempDir(), "lab.db")
 			t.Logf("store kept at %s", path)
 		}
@@ -29,8 +36,11 @@ func TestEvidenceContract(t *testing.T) {
 }
 
 func TestEvidenceSurvivesReopen(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, b backend) { testEvidenceSurvivesReopen(t, b.dsn(t)) })
+}
+
+func testEvidenceSurvivesReopen(t *testing.T, path string) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "lab.db")
 	db, err := Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)

@@ -2,11 +2,11 @@ package store
 
 import (
 	"context"
-		"testing"
+	"testing"
 )
 
 func TestOpenAppliesMigrationsOnce(t *testing.T) {
-	forEachBackend(t, func(t *testing.T, path string) { testOpenAppliesMigrationsOnce(t, path) })
+	forEachBackend(t, func(t *testing.T, b backend) { testOpenAppliesMigrationsOnce(t, b.dsn(t)) })
 }
 
 func testOpenAppliesMigrationsOnce(t *testing.T, path string) {

@@ -37,8 +37,17 @@ type Enrolment struct {
 	Head string `json:"head"`
 }
 
-// ErrTrialNotFound is returned for an unknown trial identifier.
+// ErrTrialNotFound is returned for an unknown trial identifier; such
+// errors also satisfy errors.Is(err, ErrNotFound).
 var ErrTrialNotFound = errors.New("trial not found")
+
+// notFoundSilent wraps ErrNotFound without adding to a message.
+var notFoundSilent = silentError{ErrNotFound}
+
+type silentError struct{ err error }
+
+func (e silentError) Error() string { return "" }
+func (e silentError) Unwrap() error { return e.err }
 
 var trialIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 
@@ -89,7 +98,7 @@ func trialRow(ctx context.Context, q querier, path, id string) (Trial, randomise
 	err := q.QueryRowContext(ctx, `SELECT id, title, design, seed, genesis, head, allocations, created_at, closed_at, linked_at
 		FROM trials WHERE id = ?`, id).Scan(&t.ID, &t.Title, &design, &seedHex, &t.Genesis, &t.Head, &t.Allocations, &created, &closed, &linked)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Trial{}, randomise.Seed{}, fmt.Errorf("trial %q in %s: %w: check --trial, or create it with datalab trial create", id, path, ErrTrialNotFound)
+		return Trial{}, randomise.Seed{}, fmt.Errorf("trial %q in %s: %w: check --trial, or create it with datalab trial create%w", id, path, ErrTrialNotFound, notFoundSilent)
 	}
 	if err != nil {
 		return Trial{}, randomise.Seed{}, fmt.Errorf("read trial %s from %s: %w", id, path, err)
@@ -129,7 +138,8 @@ func (s *DB) Trial(ctx context.Context, id string) (Trial, error) {
 // arm of trial id, or returns the allocation the reference already has:
 // a reference is never randomised twice. The whole enrolment is one
 // transaction that takes SQLite's write lock at BEGIN (the store's DSN
-// sets _txlock=immediate), so concurrent enrolments, from goroutines or
+// sets _txlock=immediate) or, on PostgreSQL, locks the trial's row
+// (SELECT … FOR UPDATE), so concurrent enrolments, from goroutines or
 // processes, take consecutive positions with no gaps or duplicates.
 func (s *DB) Enrol(ctx context.Context, id, ref string, levels map[string]string, now time.Time) (Enrolment, error) {
 	if err := randomise.CheckRef(ref); err != nil {
@@ -140,6 +150,9 @@ func (s *DB) Enrol(ctx context.Context, id, ref string, levels map[string]string
 		return Enrolment{}, fmt.Errorf("enrol %s in trial %s: begin: %w", ref, id, err)
 	}
 	defer tx.Rollback()
+	if err := tx.lockForUpdate(ctx, "trials", "id = ?", id); err != nil {
+		return Enrolment{}, fmt.Errorf("enrol %s in trial %s: lock the trial: %w", ref, id, err)
+	}
 	t, seed, err := trialRow(ctx, tx, s.path, id)
 	if err != nil {
 		return Enrolment{}, fmt.Errorf("enrol %s: %w", ref, err)
@@ -332,6 +345,9 @@ func (s *DB) SavePlan(ctx context.Context, p plan.Plan, now time.Time) (plan.Pla
 		return p, fmt.Errorf("save plan of trial %s: %w", p.Trial, err)
 	}
 	defer tx.Rollback()
+	if err := tx.lockForUpdate(ctx, "trials", "id = ?", p.Trial); err != nil {
+		return p, fmt.Errorf("save plan of trial %s: lock the trial: %w", p.Trial, err)
+	}
 	var locked sql.NullString
 	err = tx.QueryRowContext(ctx, `SELECT locked_at FROM trial_plans WHERE trial_id = ?`, p.Trial).Scan(&locked)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {

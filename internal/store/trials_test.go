@@ -45,9 +45,11 @@ func site(i int) map[string]string {
 	return map[string]string{"site": "North"}
 }
 
-func TestEnrolIdempotentAndChecked(t *testing.T) {
+func TestEnrolIdempotentAndChecked(t *testing.T) { forEachBackend(t, testEnrolIdempotentAndChecked) }
+
+func testEnrolIdempotentAndChecked(t *testing.T, b backend) {
 	ctx := context.Background()
-	db := newTrial(t, ":memory:")
+	db := newTrial(t, b.dsn(t))
 	first, err := db.Enrol(ctx, "T1", "P001", site(1), t0.Add(time.Minute))
 	if err != nil || !first.New || first.Position != 1 || first.PrevHash == "" {
 		t.Fatalf("first enrolment %+v, %v", first, err)
@@ -122,8 +124,10 @@ func checkLog(t *testing.T, db *DB, wantRefs int) {
 
 // Many goroutines, each with its own connection pool on one file, enrol
 // overlapping references at once.
-func TestConcurrentEnrolment(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "lab.db")
+func TestConcurrentEnrolment(t *testing.T) { forEachBackend(t, testConcurrentEnrolment) }
+
+func testConcurrentEnrolment(t *testing.T, b backend) {
+	path := b.dsn(t)
 	newTrial(t, path)
 	const workers, each = 8, 30
 	var wg sync.WaitGroup
@@ -170,7 +174,11 @@ func TestConcurrentEnrolment(t *testing.T) {
 // Several processes enrol at once: the test binary runs itself as the
 // children (TestEnrolChildProcess does the work when the variable is set).
 func TestConcurrentEnrolmentProcesses(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "lab.db")
+	forEachBackend(t, testConcurrentEnrolmentProcesses)
+}
+
+func testConcurrentEnrolmentProcesses(t *testing.T, b backend) {
+	path := b.dsn(t)
 	newTrial(t, path)
 	const procs, each = 3, 25
 	var cmds []*exec.Cmd
@@ -220,6 +228,10 @@ func TestEnrolChildProcess(t *testing.T) {
 // Tampering with the stored log through raw SQL is caught by VerifyTrial
 // and named.
 func TestVerifyCatchesRawSQLTampering(t *testing.T) {
+	forEachBackend(t, testVerifyCatchesRawSQLTampering)
+}
+
+func testVerifyCatchesRawSQLTampering(t *testing.T, b backend) {
 	ctx := context.Background()
 	tests := []struct {
 		name string
@@ -245,7 +257,7 @@ func TestVerifyCatchesRawSQLTampering(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			db := newTrial(t, ":memory:")
+			db := newTrial(t, b.dsn(t))
 			for i := 1; i <= 12; i++ {
 				if _, err := db.Enrol(ctx, "T1", fmt.Sprintf("P%03d", i), site(i), t0.Add(time.Duration(i)*time.Minute)); err != nil {
 					t.Fatal(err)
@@ -273,8 +285,12 @@ func TestVerifyCatchesRawSQLTampering(t *testing.T) {
 // A rewrite of the whole log and head is caught by a head kept outside
 // the store, and an edited arm by the sequence check.
 func TestVerifyExternalHeadAndSequence(t *testing.T) {
+	forEachBackend(t, testVerifyExternalHeadAndSequence)
+}
+
+func testVerifyExternalHeadAndSequence(t *testing.T, b backend) {
 	ctx := context.Background()
-	db := newTrial(t, ":memory:")
+	db := newTrial(t, b.dsn(t))
 	var heads []string
 	for i := 1; i <= 6; i++ {
 		e, err := db.Enrol(ctx, "T1", fmt.Sprintf("P%03d", i), site(i), t0.Add(time.Duration(i)*time.Minute))
@@ -310,9 +326,11 @@ func TestVerifyExternalHeadAndSequence(t *testing.T) {
 	}
 }
 
-func TestEnrolFile(t *testing.T) {
+func TestEnrolFile(t *testing.T) { forEachBackend(t, testEnrolFile) }
+
+func testEnrolFile(t *testing.T, b backend) {
 	ctx := context.Background()
-	db := newTrial(t, ":memory:")
+	db := newTrial(t, b.dsn(t))
 	clock := func() time.Time { return t0 }
 	file := "participant_ref,site\nP1,North\nP2,South\nP3,North\n"
 	es, err := db.EnrolFile(ctx, "T1", strings.NewReader(file), clock)
@@ -332,22 +350,24 @@ func TestEnrolFile(t *testing.T) {
 	}
 }
 
-func TestExportHasNoSeed(t *testing.T) {
+func TestExportHasNoSeed(t *testing.T) { forEachBackend(t, testExportHasNoSeed) }
+
+func testExportHasNoSeed(t *testing.T, b backend) {
 	ctx := context.Background()
-	db := newTrial(t, ":memory:")
+	db := newTrial(t, b.dsn(t))
 	for i := 1; i <= 3; i++ {
 		if _, err := db.Enrol(ctx, "T1", fmt.Sprintf("P%03d", i), site(i), t0); err != nil {
 			t.Fatal(err)
 		}
 	}
-	var b bytes.Buffer
-	if err := db.ExportTrial(ctx, "T1", &b); err != nil {
+	var out bytes.Buffer
+	if err := db.ExportTrial(ctx, "T1", &out); err != nil {
 		t.Fatal(err)
 	}
 	var seed string
 	db.QueryRow(`SELECT seed FROM trials`).Scan(&seed)
-	if lines := strings.Count(b.String(), "\n"); lines != 4 || strings.Contains(b.String(), seed) {
-		t.Errorf("export (%d lines) or seed leaked:\n%s", lines, b.String())
+	if lines := strings.Count(out.String(), "\n"); lines != 4 || strings.Contains(out.String(), seed) {
+		t.Errorf("export (%d lines) or seed leaked:\n%s", lines, out.String())
 	}
 	_, s, err := db.CloseTrial(ctx, "T1", t0.Add(time.Hour))
 	if err != nil || s.String() != seed {
@@ -355,9 +375,11 @@ func TestExportHasNoSeed(t *testing.T) {
 	}
 }
 
-func TestPlanLock(t *testing.T) {
+func TestPlanLock(t *testing.T) { forEachBackend(t, testPlanLock) }
+
+func testPlanLock(t *testing.T, b backend) {
 	ctx := context.Background()
-	db := newTrial(t, ":memory:")
+	db := newTrial(t, b.dsn(t))
 	w := 52
 	p := plan.Plan{Trial: "T1", PrimaryOutcome: "employed", HorizonWeek: &w, Covariates: []string{"age", "site"}, Subgroups: []string{"site"}, MDE: 0.05}
 	if _, err := db.SavePlan(ctx, p, t0); err != nil {
