@@ -100,5 +100,7 @@ func commands() []func(*app) *cobra.Command {
 		newToolkitCmd,
 		newPowerCmd,
 		newTrialCmd,
+		newServeCmd,
+		newAdminCmd,
 	}
 }
