@@ -103,3 +103,58 @@ func TestAnalyseMatchesITT(t *testing.T) {
 		t.Errorf("unlocked: %v", err)
 	}
 }
+
+// Exclusions and attrition, counted by hand: 10 per arm allocated; control
+// loses 1 not linked and 1 not observable, treatment loses 3 not linked.
+// Overall attrition 5/20 = 25% (> 20%), differential |0.2 − 0.3| = 10
+// points: attrition not adequate. The covariate is balanced exactly
+// (same values in each arm): SMD 0.
+func TestFlowExclusionsAndQuality(t *testing.T) {
+	p := plan.Plan{Trial: "T1", PrimaryOutcome: "earnings_months_1_12", Covariates: []string{"age"}, MDE: 500, Alpha: 0.05, Estimator: plan.DefaultEstimator}
+	locked := plan.Lock(p, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	in := Input{Arms: []string{"control", "treatment"}, Locked: &locked, Used: p, Columns: []string{"age"}}
+	for i := 0; i < 20; i++ {
+		arm := []string{"control", "treatment"}[i/10]
+		k := i % 10
+		pt := Participant{Arm: arm, Linked: true, OutcomeOK: true, Outcome: float64(100 * (i + k%3)), Covariates: []float64{float64(20 + k%4)}}
+		switch {
+		case arm == "control" && k == 0:
+			pt.Linked, pt.NotLinked = false, "no candidate found in blocking"
+		case arm == "control" && k == 1:
+			pt.OutcomeOK, pt.NotObserved = false, "follow-up incomplete"
+		case arm == "treatment" && k < 3:
+			pt.Linked, pt.NotLinked = false, "no candidate found in blocking"
+		}
+		in.Participants = append(in.Participants, pt)
+	}
+	res, err := Analyse(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := res.Flow
+	if f.Linked["control"] != 9 || f.Observable["control"] != 8 || f.Analysed["treatment"] != 7 || f.Linked["treatment"] != 7 {
+		t.Errorf("flow %+v", f)
+	}
+	want := []Exclusion{{StageNotLinked, "control", "no candidate found in blocking", 1}, {StageNotLinked, "treatment", "no candidate found in blocking", 3},
+		{StageNotObservable, "control", "follow-up incomplete", 1}}
+	if len(f.Excluded) != len(want) {
+		t.Fatalf("excluded %+v, want %+v", f.Excluded, want)
+	}
+	for i := range want {
+		if f.Excluded[i] != want[i] {
+			t.Errorf("excluded[%d] = %+v, want %+v", i, f.Excluded[i], want[i])
+		}
+	}
+	q := res.Quality[0]
+	if !near(q.OverallAttrition, 0.25, 1e-12) || !near(q.DifferentialAttrition, 0.10, 1e-12) || q.AttritionOK {
+		t.Errorf("quality %+v", q)
+	}
+	// Analysed ages: control k=2..9 → 22,23,20,21,22,23,20,21 (mean 21.5);
+	// treatment k=3..9 → 23,20,21,22,23,20,21 (mean 150/7).
+	b := res.Balance[0]
+	if !near(b.MeanRef, 21.5, 1e-12) || !near(b.MeanArm, 150.0/7, 1e-12) || math.Abs(b.SMD) > 0.25 || !q.BalanceOK {
+		t.Errorf("balance %+v", b)
+	}
+}
+
+func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol || math.Abs(a-b) <= tol*math.Abs(b) }
