@@ -12,7 +12,14 @@
 //     difference in means with heteroskedasticity-robust (HC2) errors;
 //   - analysis: the primary analysis assembled from the allocations, what
 //     linkage found, the locked plan and any recorded departure: CONSORT
-//     flow counts and each arm's ITT effect, overall and by subgroup.
+//     flow counts and each arm's ITT effect, overall and by subgroup;
+//   - followup: the participants linked to the spine as a lab submission
+//     is, their outcome at the plan's horizon and covariates at enrolment
+//     read from the timeline index;
+//   - results: datalab trial analyse's front door: verify the log, check
+//     the plan lock, follow up, analyse, write trial_analysis.json
+//     (datalab.trial/v1) and the disclosure-controlled trial_report.json,
+//     and enter the result in the what-works library (SMS 5 or 4).
 //
 // Persistence lives in internal/store (trials.go); the commands in
 // cmd/datalab (power.go, trial.go) only wire flags to these packages.

@@ -13,7 +13,10 @@
 // in the flow and left out of the estimate (a complete-case ITT analysis;
 // the flow shows how many, by arm, so differential loss can be judged).
 //
-// Reading outcomes and covariates from the timeline index, the report and
-// its disclosure control, and the entry in the what-works library are the
-// caller's (see the issue note for what is still to be wired).
+// Reading outcomes and covariates from the timeline index is
+// internal/trials/followup's; the outputs, disclosure control and the entry
+// in the what-works library are internal/trials/results'. Analyse also
+// reports each arm's baseline balance (standardised mean differences of the
+// adjustment columns among the analysed) and attrition, judged against the
+// thresholds of Quality for the evidence standard.
 package analysis
