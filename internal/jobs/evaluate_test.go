@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -192,7 +193,7 @@ func TestEvaluationJobResumesAfterLinkage(t *testing.T) {
 	if err := json.Unmarshal(g.fs.evals[0].Result, &b); err != nil {
 		t.Fatal(err)
 	}
-	if a.Counts != b.Counts || len(a.Headline) != len(b.Headline) {
+	if !reflect.DeepEqual(a.Counts, b.Counts) || len(a.Headline) != len(b.Headline) {
 		t.Fatalf("resumed run differs: counts %+v vs %+v", a.Counts, b.Counts)
 	}
 	for i := range a.Headline {
