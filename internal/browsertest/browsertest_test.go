@@ -87,8 +87,22 @@ func TestChartsInBrowser(t *testing.T) {
 	checkPNG(t, png, 1280, 1200)
 	page.AssertNoExternalRequests(t)
 	page.AssertNoErrors(t)
+	page.AssertUniqueIDs(t)
 	if v := page.Axe(t, WCAG2AA()...); len(v) > 0 {
 		t.Errorf("axe-core found %d WCAG 2.x A/AA violations:\n%s", len(v), Describe(v))
+	}
+}
+
+func TestDuplicateIDs(t *testing.T) {
+	page := browsers.Browser(t).NewPage(t)
+	page.OpenHTML(t, []byte(`<!DOCTYPE html><html lang="en"><head><title>d</title></head><body>
+<h2 id="a">A</h2><table id="a"><tr><td>1</td></tr></table><p id="b">b</p><p id="c"></p><p id="c"></p></body></html>`))
+	ids, err := page.DuplicateIDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(ids, []string{"a", "c"}) {
+		t.Errorf("duplicate ids %v, want [a c]", ids)
 	}
 }
 

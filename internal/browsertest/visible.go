@@ -88,3 +88,26 @@ func (p *Page) AssertVisible(t testing.TB, selector string) []Box {
 	}
 	return boxes
 }
+
+// DuplicateIDs returns each id attribute value that more than one element
+// carries (aria-labelledby, aria-describedby and in-page links then point at
+// whichever comes first).
+func (p *Page) DuplicateIDs() ([]string, error) {
+	return Eval[[]string](p, `(() => {
+  const seen = new Map();
+  for (const e of document.querySelectorAll("[id]")) seen.set(e.id, (seen.get(e.id) || 0) + 1);
+  return Array.from(seen).filter(([, n]) => n > 1).map(([id]) => id).sort();
+})()`)
+}
+
+// AssertUniqueIDs fails t for each id that more than one element carries.
+func (p *Page) AssertUniqueIDs(t testing.TB) {
+	t.Helper()
+	ids, err := p.DuplicateIDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		t.Errorf("id %q is on more than one element", id)
+	}
+}
