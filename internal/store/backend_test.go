@@ -89,7 +89,9 @@ func postgresDSN(t testing.TB) string {
 	if strings.Contains(base, "?") {
 		sep = "&"
 	}
-	return base + sep + "search_path=" + schema
+	// synchronous_commit=off: the tests need no durability, and waiting
+	// for each commit to reach disk dominates their time.
+	return base + sep + "search_path=" + schema + "&synchronous_commit=off"
 }
 
 // testPassword is a cheap argon2id cost for tests only.

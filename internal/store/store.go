@@ -302,7 +302,26 @@ func (s *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("store: create schema_migrations in %s: %w", s.path, err)
 	}
+	applied := map[int]bool{}
+	rows, err := s.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return fmt.Errorf("store: read schema_migrations in %s: %w", s.path, err)
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return fmt.Errorf("store: read schema_migrations in %s: %w", s.path, err)
+		}
+		applied[v] = true
+	}
+	rows.Close()
 	for _, m := range ms {
+		if applied[m.version] {
+			continue
+		}
+		// Another process may apply it meanwhile: the transaction checks
+		// again under the lock.
 		err := s.inTx(ctx, func(tx *Tx) error {
 			if err := lock(tx); err != nil {
 				return err
