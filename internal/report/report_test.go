@@ -224,9 +224,9 @@ func TestNoPublishedFigureRestsOnFewPeople(t *testing.T) {
 	var doc struct {
 		Schema string
 		Tables []struct {
-			ID     string
-			Kinds  []string
-			Rows   []struct{ Values []any }
+			ID    string
+			Kinds []string
+			Rows  []struct{ Values []any }
 		}
 	}
 	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil || doc.Schema != Schema {
