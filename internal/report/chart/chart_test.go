@@ -138,7 +138,7 @@ func TestAccessibleRoot(t *testing.T) {
 			}},
 		{"impact", "impact-a", func() ([]byte, error) { return Impact(impactFixture("impact-a")) },
 			"Impact on employment", []string{
-				"from -2.0 at week 0 to +8.4 at week 104",
+				"from \u22122.0 at week 0 to +8.4 at week 104",
 				"At week 104 it is +8.4 (95% confidence interval +6.4 to +10.4).",
 				"above zero in 62 weeks, below zero in 1 and includes zero in 39.",
 				"3 weeks are not published",
@@ -147,7 +147,7 @@ func TestAccessibleRoot(t *testing.T) {
 			"Covariate balance", []string{
 				"for 3 covariates",
 				"Before matching, 1 above 0.1 in absolute value; the largest is 0.30 (Age).",
-				"After matching, 1 above 0.1 in absolute value; the largest is -0.12 (Sex: female).",
+				"After matching, 1 above 0.1 in absolute value; the largest is \u22120.12 (Sex: female).",
 				"1 covariate has no difference defined",
 			}},
 	}

@@ -197,7 +197,7 @@ func impactDesc(c ImpactChart) string {
 	b.WriteString(".")
 	fmt.Fprintf(&b, " The 95%% confidence interval is above zero in %s, below zero in %d and includes zero in %d.", plural(above, "week", "weeks"), below, spans)
 	if missing > 0 {
-		fmt.Fprintf(&b, " %s not published, shown as gaps.", plural(missing, "week is", "weeks are"))
+		fmt.Fprintf(&b, " %s not published, %s.", plural(missing, "week is", "weeks are"), gaps(missing))
 	}
 	return b.String()
 }

@@ -151,7 +151,7 @@ func Love(c BalanceChart) ([]byte, error) {
 		p.X.Min, p.X.Max = 0, extent
 		p.X.Label.Text = "Absolute standardised mean difference"
 	}
-	p.X.Tick.Marker = stepTicks(step, func(v float64) string { return fmt.Sprintf("%.2f", v) })
+	p.X.Tick.Marker = stepTicks(step, func(v float64) string { return minus(fmt.Sprintf("%.2f", v)) })
 	p.Y.Min, p.Y.Max = yLo, yHi
 
 	thr := fmt.Sprintf("Threshold %.2g", c.Threshold)
@@ -191,7 +191,7 @@ func loveDesc(c BalanceChart) string {
 			fmt.Fprintf(&b, " %s: no differences defined.", s.name)
 			continue
 		}
-		fmt.Fprintf(&b, " %s, %d above %.2g in absolute value; the largest is %.2f (%s).", s.name, over, c.Threshold, s.smd[worst], c.Covariates[worst])
+		fmt.Fprintf(&b, " %s, %d above %.2g in absolute value; the largest is %s (%s).", s.name, over, c.Threshold, minus(fmt.Sprintf("%.2f", s.smd[worst])), c.Covariates[worst])
 	}
 	for i := range n {
 		if !finite(c.Before[i]) || !finite(c.After[i]) {

@@ -138,7 +138,7 @@ func (g thumbGlyph) Thumbnail(c *draw.Canvas) {
 func ratesDesc(c RateChart) string {
 	var b strings.Builder
 	n := len(c.Weeks)
-	fmt.Fprintf(&b, "%s, participants and matched comparison group, weeks %d to %d.", c.Measure, c.Weeks[0], c.Weeks[n-1])
+	fmt.Fprintf(&b, "%s (percentage of each group): participants and the matched comparison group, weeks %d to %d.", c.Measure, c.Weeks[0], c.Weeks[n-1])
 	for _, s := range []struct {
 		name string
 		y    []float64
@@ -179,7 +179,7 @@ func ratesDesc(c RateChart) string {
 		}
 	}
 	if missing > 0 {
-		fmt.Fprintf(&b, " %s not published (suppressed or not yet observable), shown as gaps.", plural(missing, "week is", "weeks are"))
+		fmt.Fprintf(&b, " %s not published (suppressed or not yet observable), %s.", plural(missing, "week is", "weeks are"), gaps(missing))
 	}
 	return b.String()
 }

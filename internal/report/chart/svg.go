@@ -308,6 +308,15 @@ func ppDigits(v float64, digits int) string {
 	if strings.Trim(s, "+-0.") == "" {
 		s = s[1:]
 	}
+	return minus(s)
+}
+
+// minus writes a leading hyphen-minus as the minus sign U+2212, as the
+// report's tables do (and screen readers read it as "minus").
+func minus(s string) string {
+	if strings.HasPrefix(s, "-") {
+		return "\u2212" + s[1:]
+	}
 	return s
 }
 
@@ -315,6 +324,13 @@ func ppDigits(v float64, digits int) string {
 // when shown in percentage points.
 func digitsFor(step float64) int {
 	return max(0, int(-math.Floor(math.Log10(100*step)+1e-9)))
+}
+
+func gaps(n int) string {
+	if n == 1 {
+		return "shown as a gap"
+	}
+	return "shown as gaps"
 }
 
 func plural(n int, one, many string) string {
