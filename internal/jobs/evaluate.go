@@ -12,10 +12,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/employment-data-lab/datalab/internal/disclosure"
 	"github.com/employment-data-lab/datalab/internal/evaluation"
 	"github.com/employment-data-lab/datalab/internal/linkage"
 	"github.com/employment-data-lab/datalab/internal/linkage/submission"
 	"github.com/employment-data-lab/datalab/internal/pipeline"
+	"github.com/employment-data-lab/datalab/internal/report"
 	"github.com/employment-data-lab/datalab/internal/store"
 )
 
@@ -49,10 +51,11 @@ type Evaluations struct {
 	// mid-job so the recovered job can resume.
 	Dir  string
 	Keep bool
-	// Render, if set, renders the report once as a check that the
-	// stored evaluation can be published (a render failure fails the job
-	// rather than surprising the publisher later). The HTML itself is
-	// rendered again at publication, from the reviewed evaluation.
+	// Render, if set, renders the report once as a check that the stored
+	// evaluation can be rendered (a failure fails the job rather than
+	// surprising the publisher later; a disclosure refusal does not, since
+	// the analyst must still see why). The HTML itself is rendered again
+	// at publication, from the reviewed evaluation.
 	Render Render
 	// MinCohort is the smallest linked cohort evaluated (default 100).
 	MinCohort int
@@ -133,7 +136,13 @@ func (e *Evaluations) Run(ctx context.Context, job store.Job, report func(store.
 	}
 	if e.Render != nil {
 		report(store.Progress{Stage: "report", Fraction: 0.99})
-		if _, err := e.Render(ctx, res.JSON); err != nil {
+		_, err := e.Render(ctx, res.JSON)
+		switch {
+		case errors.Is(err, disclosure.ErrRefused):
+			// Not publishable as it stands, but the analyst still reviews
+			// it: the refusal is shown at review and at publication.
+			log.Warn("the evaluation's report is refused by disclosure control", "reason", err)
+		case err != nil:
 			return fmt.Errorf("jobs: rendering the report: %w", err)
 		}
 	}
@@ -212,4 +221,10 @@ func providerError(err error) error {
 		return Refuse("the participants file was deleted before linkage finished (the job was interrupted); upload the file again", err)
 	}
 	return err
+}
+
+// RenderReport is the Render of the lab's reports: the disclosure-
+// controlled HTML report of an evaluation.json with the default rules.
+func RenderReport(ctx context.Context, evaluationJSON []byte) ([]byte, error) {
+	return report.RenderHTML(evaluationJSON, report.Options{})
 }

@@ -1,0 +1,127 @@
+package labdemo
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/employment-data-lab/datalab/internal/store"
+)
+
+// TestSeedIsCompleteAndIdempotent seeds a demo lab on a small world and
+// checks that every role can log in, the example report is published
+// through the whole flow, a second evaluation awaits review, the
+// identifiers were deleted, and that seeding again reuses everything and
+// only renews the passwords.
+func TestSeedIsCompleteAndIdempotent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds a synthetic world (about 10 s)")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := store.OpenWith(ctx, filepath.Join(dir, "lab.db"), store.Options{Password: store.PasswordParams{Time: 1, MemoryKiB: 64, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// 12,000 people: about 180 jobsearch_plus rows (published: its
+	// matched cohort must clear disclosure control's 100) and 55
+	// health_works rows, so the linkage minimum is lowered for this tiny
+	// world only.
+	opt := Options{DataDir: dir, Store: db, People: 12000, Seed: 2, MinCohort: 30}
+	first, err := Seed(ctx, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if len(first.Accounts) != 5 {
+		t.Fatalf("%d accounts, want admin, analyst, publisher and a provider of each of 2 organisations", len(first.Accounts))
+	}
+	roles := map[store.Role]int{}
+	seen := map[string]bool{}
+	pwForm := regexp.MustCompile(`^[a-z2-9]{5}(-[a-z2-9]{5}){3}$`)
+	for _, a := range first.Accounts {
+		roles[a.Role]++
+		if !pwForm.MatchString(a.Password) || seen[a.Password] {
+			t.Errorf("%s: password %q is not a fresh generated one", a.Email, a.Password)
+		}
+		seen[a.Password] = true
+		u, err := db.Authenticate(ctx, a.Email, a.Password, time.Now())
+		if err != nil || u.Role != a.Role {
+			t.Errorf("%s cannot log in as %s with the printed password: %v", a.Email, a.Role, err)
+		}
+	}
+	if roles[store.RoleProvider] != 2 || roles[store.RoleAnalyst] != 1 || roles[store.RolePublisher] != 1 || roles[store.RoleAdmin] != 1 {
+		t.Errorf("roles %v", roles)
+	}
+
+	rep, err := db.ReportBySlug(ctx, first.Published.Slug)
+	if err != nil {
+		t.Fatalf("published report: %v", err)
+	}
+	if !bytes.Contains(rep.HTML, []byte("Jobsearch Plus")) {
+		t.Errorf("the published report does not name its programme")
+	}
+	ev, err := db.Evaluation(ctx, store.AllOrgs(), first.Published.EvaluationID)
+	if err != nil || ev.Status != store.EvaluationPublished || ev.ReviewedBy == nil || ev.ApprovedBy == nil || *ev.ReviewedBy == *ev.ApprovedBy {
+		t.Errorf("published evaluation: %+v, %v; want published, reviewed and approved by two people", ev, err)
+	}
+	if first.AwaitingReview.Status != store.EvaluationAwaitingReview {
+		t.Errorf("second evaluation is %s, want awaiting review", first.AwaitingReview.Status)
+	}
+	subs, err := db.Submissions(ctx, store.AllOrgs())
+	if err != nil || len(subs) != 2 {
+		t.Fatalf("submissions: %d, %v", len(subs), err)
+	}
+	for _, s := range subs {
+		if s.FileDeletedAt == nil {
+			t.Errorf("submission %d's participants file was not deleted after linkage", s.ID)
+		}
+	}
+	if entries, _ := os.ReadDir(filepath.Join(dir, "jobs")); len(entries) != 0 {
+		t.Errorf("jobs' work folders left behind: %v", entries)
+	}
+
+	second, err := Seed(ctx, opt)
+	if err != nil {
+		t.Fatalf("seeding again: %v", err)
+	}
+	if second.Published.ID != first.Published.ID || second.AwaitingReview.ID != first.AwaitingReview.ID {
+		t.Errorf("seeding again made new evaluations: published %d→%d, awaiting %d→%d",
+			first.Published.ID, second.Published.ID, first.AwaitingReview.ID, second.AwaitingReview.ID)
+	}
+	for i := range first.Organisations {
+		if first.Organisations[i].ID != second.Organisations[i].ID {
+			t.Errorf("organisation %s created twice", first.Organisations[i].Name)
+		}
+	}
+	if subs, _ := db.Submissions(ctx, store.AllOrgs()); len(subs) != 2 {
+		t.Errorf("seeding again uploaded again: %d submissions", len(subs))
+	}
+	for i, a := range second.Accounts {
+		if a.Password == first.Accounts[i].Password {
+			t.Errorf("%s: password not renewed", a.Email)
+		}
+		if _, err := db.Authenticate(ctx, a.Email, first.Accounts[i].Password, time.Now()); err == nil {
+			t.Errorf("%s: the old password still works", a.Email)
+		}
+		if _, err := db.Authenticate(ctx, a.Email, a.Password, time.Now()); err != nil {
+			t.Errorf("%s: the new password does not work: %v", a.Email, err)
+		}
+	}
+}
+
+func TestPasswordAlphabetAndLength(t *testing.T) {
+	// An all-0xff source gives the alphabet's letter 255 mod 31 = 7 ('h').
+	pw, err := password(bytes.NewReader(bytes.Repeat([]byte{0xff}, 20)))
+	if err != nil || pw != "hhhhh-hhhhh-hhhhh-hhhhh" {
+		t.Errorf("password = %q, %v", pw, err)
+	}
+	if _, err := password(bytes.NewReader(nil)); err == nil {
+		t.Error("an exhausted random source gave a password")
+	}
+}
