@@ -43,9 +43,11 @@ type fakeHarness struct {
 	clock func() time.Time
 }
 
-func (h fakeHarness) enqueue(t testing.TB, n store.NewJob) int64 { return h.fakeStore.enqueue(n, h.clock()).ID }
-func (h fakeHarness) get(t testing.TB, id int64) store.Job       { return h.fakeStore.job(id) }
-func (h fakeHarness) requestCancel(t testing.TB, id int64)       { h.fakeStore.cancel(id, h.clock()) }
+func (h fakeHarness) enqueue(t testing.TB, n store.NewJob) int64 {
+	return h.fakeStore.enqueue(n, h.clock()).ID
+}
+func (h fakeHarness) get(t testing.TB, id int64) store.Job { return h.fakeStore.job(id) }
+func (h fakeHarness) requestCancel(t testing.TB, id int64) { h.fakeStore.cancel(id, h.clock()) }
 
 // harnesses returns the stores the scenarios run on: the fake, and the
 // real store (see store_test.go) when it is available.
@@ -102,7 +104,10 @@ func testLog(t *testing.T) *slog.Logger {
 
 type testWriter struct{ t *testing.T }
 
-func (w testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 // TestRunnerEndsEveryJob queues 50 jobs at once, as 50 providers
 // uploading together would, on 4 workers: every job must end in the state
