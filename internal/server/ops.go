@@ -298,6 +298,7 @@ func (s *Server) publish(r *http.Request, a *actor, id int64) (*store.Report, er
 	if err != nil {
 		return nil, notFound(err, "evaluation")
 	}
+	result := ev.Result // Decide's answer does not carry the result
 	if ev.Status == store.EvaluationReviewed {
 		if ev, err = s.store.Decide(ctx, a.User, id, store.EvaluationApproved, "approved for publication", s.now()); err != nil {
 			return nil, err
@@ -306,7 +307,7 @@ func (s *Server) publish(r *http.Request, a *actor, id int64) (*store.Report, er
 	if ev.Status != store.EvaluationApproved {
 		return nil, errorf(KindConflict, "only an evaluation an analyst has reviewed can be published (this one is %s)", strings.ToLower(statusText(ev.Status)))
 	}
-	html, err := s.cfg.Render(ctx, ev.Result)
+	html, err := s.cfg.Render(ctx, result)
 	if err != nil {
 		return nil, fmt.Errorf("rendering the report of evaluation %d: %w", id, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"mime"
 	"mime/multipart"
 	"net/http"
 	"strings"
@@ -97,7 +98,7 @@ func readUpload(r *http.Request, opt submission.Options) (*upload, error) {
 		}
 		p.Close()
 	}
-	name, err := cleanFileName(part.FileName())
+	name, err := cleanFileName(rawFileName(part))
 	if err != nil {
 		return up, err
 	}
@@ -128,6 +129,18 @@ func readUpload(r *http.Request, opt submission.Options) (*upload, error) {
 	up.Name, up.Content = name, content
 	up.Checked, up.Refused = submission.Read(bytes.NewReader(content), name, opt)
 	return up, nil
+}
+
+// rawFileName is the file name exactly as the client sent it.
+// multipart.Part.FileName applies filepath.Base, which would quietly turn
+// "../../etc/passwd" into "passwd"; a name that tries to be a path is
+// refused instead, so the provider learns the file was misnamed.
+func rawFileName(p *multipart.Part) string {
+	_, params, err := mime.ParseMediaType(p.Header.Get("Content-Disposition"))
+	if err != nil {
+		return ""
+	}
+	return params["filename"]
 }
 
 func asUploadError(err error) error {
