@@ -143,7 +143,10 @@ func newEnv(t *testing.T, dsn string) *env {
 
 type testLog struct{ t *testing.T }
 
-func (l testLog) Write(b []byte) (int, error) { l.t.Log(strings.TrimSpace(string(b))); return len(b), nil }
+func (l testLog) Write(b []byte) (int, error) {
+	l.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
+}
 
 // client is a browser or script talking to the test server.
 type client struct {
