@@ -274,3 +274,36 @@ func BenchmarkStart(b *testing.B) {
 		}
 	}
 }
+
+// TestChartsUnderStrictCSP serves the charts under a Content-Security-Policy
+// that forbids inline styles and scripts: they draw with no violation, while
+// a control page with one style attribute logs one (so the check can fail).
+func TestChartsUnderStrictCSP(t *testing.T) {
+	charts := chartsPage(t)
+	// The test page's own <style> block would be blocked; drop it.
+	if i, j := bytes.Index(charts, []byte("<style>")), bytes.Index(charts, []byte("</style>")); i >= 0 && j > i {
+		charts = append(charts[:i:i], charts[j+len("</style>"):]...)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'")
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if r.URL.Path == "/control" {
+			fmt.Fprint(w, `<!DOCTYPE html><html lang="en"><head><title>c</title></head><body><p style="color:red">x</p></body></html>`)
+			return
+		}
+		w.Write(charts)
+	}))
+	defer srv.Close()
+	browser := browsers.Browser(t)
+
+	page := browser.NewPage(t)
+	page.Open(t, srv.URL+"/")
+	page.AssertVisible(t, `svg[role="img"]`)
+	page.AssertNoErrors(t)
+
+	control := browser.NewPage(t)
+	control.Open(t, srv.URL+"/control")
+	if errs := strings.Join(control.Errors(), "\n"); !strings.Contains(errs, "Content Security Policy") {
+		t.Errorf("the control page's inline style logged %q; want a Content Security Policy violation", errs)
+	}
+}
