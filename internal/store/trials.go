@@ -354,7 +354,7 @@ func (s *DB) SavePlan(ctx context.Context, p plan.Plan, now time.Time) (plan.Pla
 		return p, fmt.Errorf("save plan of trial %s: %w", p.Trial, err)
 	}
 	if locked.Valid {
-		return p, fmt.Errorf("save plan of trial %s: the plan was locked at %s and cannot change: an analysis that departs from it must give --deviation \"reason\"", p.Trial, locked.String)
+		return p, fmt.Errorf("save plan of trial %s: the plan was locked at %s and cannot change: an analysis that departs from it must give --allow-departure \"reason\"", p.Trial, locked.String)
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO trial_plans (trial_id, plan, updated_at) VALUES (?, ?, ?)
 		ON CONFLICT (trial_id) DO UPDATE SET plan = excluded.plan, updated_at = excluded.updated_at`,
@@ -374,7 +374,7 @@ func (s *DB) LockPlan(ctx context.Context, id string, now time.Time) (plan.Locke
 		return plan.Locked{}, fmt.Errorf("lock plan: %w", err)
 	}
 	if t.LinkedAt != nil {
-		return plan.Locked{}, fmt.Errorf("lock plan of trial %s: outcome data was linked at %s, so a plan locked now would not be pre-specified; analyse with --deviation and say so", id, t.LinkedAt.Format(time.RFC3339))
+		return plan.Locked{}, fmt.Errorf("lock plan of trial %s: outcome data was linked at %s, so a plan locked now would not be pre-specified; analyse with --allow-departure \"reason\" and say so", id, t.LinkedAt.Format(time.RFC3339))
 	}
 	p, l, err := s.Plan(ctx, id)
 	if err != nil {

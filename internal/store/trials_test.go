@@ -257,6 +257,7 @@ func testVerifyCatchesRawSQLTampering(t *testing.T, b backend) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel() // each case has its own store
 			db := newTrial(t, b.dsn(t))
 			for i := 1; i <= 12; i++ {
 				if _, err := db.Enrol(ctx, "T1", fmt.Sprintf("P%03d", i), site(i), t0.Add(time.Duration(i)*time.Minute)); err != nil {
