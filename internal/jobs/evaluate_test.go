@@ -151,6 +151,47 @@ func TestEvaluationJobRunsToReview(t *testing.T) {
 	}
 }
 
+// TestEvaluationJobsRunConcurrently runs four submissions on two workers
+// sharing one spine (its index in memory, its database opened read-only
+// by each linkage at once): each must end as its file decides.
+func TestEvaluationJobsRunConcurrently(t *testing.T) {
+	w := newWorld(t)
+	f := newEvalFixture(t, nil)
+	files := [][]byte{w.participants(t, "jobsearch_plus"), w.participants(t, "health_works"), w.participants(t, "jobsearch_plus"), []byte("participant_ref\n")}
+	var ids []int64
+	for i, b := range files {
+		sub := int64(i + 1)
+		f.fs.files[sub] = b
+		nj, err := NewEvaluationJob(1, sub, EvaluationParams{Programme: "programme"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, f.fs.enqueue(nj, time.Now()).ID)
+	}
+	r := &Runner{Queue: f.fs, Work: f.work.Run, Workers: 2, Poll: 10 * time.Millisecond, Log: testLog(t)}
+	start(t, r)
+	waitFor(t, "the four jobs to end", func() bool {
+		for _, id := range ids {
+			if !f.fs.job(id).State.Terminal() {
+				return false
+			}
+		}
+		return true
+	})
+	// At 8,000 people health_works has about 35 participants, under the
+	// minimum of 50; the last file lacks required columns.
+	want := []struct {
+		state  store.JobState
+		reason string
+	}{{store.JobSucceeded, ""}, {store.JobFailed, "cohort too small to evaluate"}, {store.JobSucceeded, ""}, {store.JobFailed, "the participants file was refused"}}
+	for i, id := range ids {
+		j := f.fs.job(id)
+		if j.State != want[i].state || !strings.HasPrefix(j.Error, want[i].reason) {
+			t.Errorf("job %d: %s %q, want %s %q", id, j.State, j.Error, want[i].state, want[i].reason)
+		}
+	}
+}
+
 // TestEvaluationJobResumesAfterLinkage stops a job just after linkage (the
 // participants file already deleted), then runs it again, as recovery
 // would: it must resume from its kept cohort and give the same result as

@@ -453,7 +453,7 @@ func (s *seeder) publish(ctx context.Context, ev store.Evaluation, d demoOrg) (s
 		if err := step("rendering the report of", err); err != nil {
 			return store.Report{}, err
 		}
-		_, err = s.Store.Publish(ctx, publisher, ev.ID, store.Publication{Title: d.Title, HTML: html}, s.Now())
+		_, err = s.Store.Publish(ctx, publisher, ev.ID, store.Publication{Slug: "demo-" + strings.ReplaceAll(d.Programme, "_", "-"), Title: d.Title, HTML: html}, s.Now())
 		if err := step("publishing", err); err != nil {
 			return store.Report{}, err
 		}
