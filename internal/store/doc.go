@@ -66,13 +66,20 @@
 //	CreateAPIToken APITokenUser APITokens RevokeAPIToken
 //	RecordLoginAttempt FailedLogins
 //
+// Rate limiting of logins is the server's decision on FailedLogins'
+// counts (per email since its last success, and per client address); the
+// attempts live in the store, not in memory.
+//
 // Submissions. CreateSubmission stores the upload (file name sanitised by
 // SanitiseFileName; size and SHA-256 recorded) with the file's bytes in a
 // separate table; RecordChecks records the checks' report (which must hold
 // no identifiers). SubmissionFile returns the bytes to the linkage job;
 // DeleteSubmissionFile deletes them when linkage finishes (or fails) and
-// records when and why; after it SubmissionFile is ErrFileDeleted. The
-// store never logs file content.
+// records when and why; after it SubmissionFile is ErrFileDeleted.
+// RecordChecks with passed=false deletes the file at once. The store
+// never logs file content. On PostgreSQL a deleted row survives as a dead
+// tuple (and in WAL) until VACUUM reclaims it; on SQLite secure_delete
+// overwrites it at once.
 //
 //	CreateSubmission Submission Submissions RecordChecks SubmissionFile DeleteSubmissionFile
 //

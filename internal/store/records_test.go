@@ -383,6 +383,14 @@ func TestSubmissionFileDeleted(t *testing.T) {
 		if n != 0 {
 			t.Errorf("%d file rows left", n)
 		}
+		if db.Backend() == SQLite {
+			// Deleted pages are overwritten, not left in the file.
+			var secure int
+			db.QueryRow(`PRAGMA secure_delete`).Scan(&secure)
+			if secure != 1 {
+				t.Errorf("secure_delete = %d, want 1", secure)
+			}
+		}
 		// Checks that fail delete the file at once.
 		sub2, _ := db.CreateSubmission(ctx, w.provA, NewSubmission{OrgID: w.orgA.ID, Content: []byte(participants)}, now0)
 		if s, err := db.RecordChecks(ctx, sub2.ID, false, json.RawMessage(`{"problems":["start_date missing on line 2"]}`), now0); err != nil || s.State != SubmissionRejected || s.FileDeletedAt == nil {
