@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/employment-data-lab/datalab/internal/disclosure"
@@ -59,15 +60,51 @@ type Evaluations struct {
 	Render Render
 	// MinCohort is the smallest linked cohort evaluated (default 100).
 	MinCohort int
+	sweepOnce sync.Once
+
 	// Spec is the evaluation's settings (Programme and Seed come from the
 	// job's EvaluationParams).
 	Spec evaluation.Spec
+	// Jobs, if set, lets the first Run remove the folders of jobs that
+	// have ended (those a crash left behind); *store.DB satisfies it.
+	Jobs JobReader
 	Now  func() time.Time
 	Log  *slog.Logger
 }
 
+// JobReader reads a job's record.
+type JobReader interface {
+	Job(ctx context.Context, scope store.Scope, id int64) (store.Job, error)
+}
+
+// sweep removes the work folders of jobs that have ended: left by a crash,
+// or by a job recovery failed after its last attempt. A folder may hold
+// linked.csv (participant references) and the pseudonymous cohort, which
+// must not outlive the job.
+func (e *Evaluations) sweep(ctx context.Context, log *slog.Logger) {
+	if e.Jobs == nil || e.Keep {
+		return
+	}
+	entries, err := os.ReadDir(e.Dir)
+	if err != nil {
+		return
+	}
+	for _, ent := range entries {
+		id, err := strconv.ParseInt(strings.TrimPrefix(ent.Name(), "job-"), 10, 64)
+		if !ent.IsDir() || !strings.HasPrefix(ent.Name(), "job-") || err != nil {
+			continue
+		}
+		j, err := e.Jobs.Job(ctx, store.AllOrgs(), id)
+		if (err == nil && j.State.Terminal()) || errors.Is(err, store.ErrNotFound) {
+			if err := os.RemoveAll(filepath.Join(e.Dir, ent.Name())); err == nil {
+				log.Info("removed the work folder of an ended job", "folder", ent.Name())
+			}
+		}
+	}
+}
+
 // Run is a Work: it evaluates job.SubmissionID.
-func (e *Evaluations) Run(ctx context.Context, job store.Job, report func(store.Progress)) error {
+func (e *Evaluations) Run(ctx context.Context, job store.Job, report func(store.Progress)) (err error) {
 	now := e.Now
 	if now == nil {
 		now = time.Now
@@ -94,12 +131,25 @@ func (e *Evaluations) Run(ctx context.Context, job store.Job, report func(store.
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("jobs: creating the job folder: %w", err)
 	}
+	e.sweepOnce.Do(func() { e.sweep(ctx, log) })
 	defer func() {
-		// The folder outlives a run stopped by a shutdown: its cohort.json
-		// lets the recovered job resume once the participants file is gone.
+		// The folder outlives a run stopped by a shutdown or a lost lease:
+		// its cohort.json lets the recovered job resume once the
+		// participants file is gone.
 		stopped := ctx.Err() != nil && !errors.Is(context.Cause(ctx), ErrCancelRequested)
 		if !e.Keep && !stopped {
 			os.RemoveAll(dir)
+		}
+		// A job ending for good (refused, failed or cancelled) deletes the
+		// identifiers too: no re-run will need them (a new upload will).
+		if err != nil && !stopped {
+			reason := "evaluation job failed"
+			if ctx.Err() != nil {
+				reason = "evaluation job cancelled"
+			}
+			if derr := e.Records.DeleteSubmissionFile(context.WithoutCancel(ctx), subID, reason, now()); derr != nil {
+				log.Error("deleting the participants file of an ended job failed", "err", derr)
+			}
 		}
 	}()
 	participants := filepath.Join(dir, "participants.csv")

@@ -283,6 +283,9 @@ func TestEvaluationJobFailureReasons(t *testing.T) {
 			}
 			t.Logf("reason: %s", reason)
 			assertNoIdentifiers(t, tc.file, []byte(reason))
+			if why := f.fs.deleted[1]; why != "evaluation job failed" {
+				t.Errorf("the participants file of a refused job was not deleted (reason %q)", why)
+			}
 		})
 	}
 }
@@ -333,4 +336,34 @@ func containsStr(ss []string, s string) bool {
 // near is the abs-or-rel comparison: |a-b| <= tol * max(1, |a|, |b|).
 func near(a, b, tol float64) bool {
 	return math.Abs(a-b) <= tol*max(1, math.Abs(a), math.Abs(b))
+}
+
+// TestEvaluationSweepsEndedJobFolders: folders a crash left behind are
+// removed at the first run once their job has ended (or is unknown);
+// those of jobs still running stay.
+func TestEvaluationSweepsEndedJobFolders(t *testing.T) {
+	w := newWorld(t)
+	f := newEvalFixture(t, w.participants(t, "jobsearch_plus"))
+	f.work.Jobs = f.fs
+	ended := f.job(1, "a")
+	f.fs.jobs[ended.ID-1].State = store.JobFailed
+	running := f.job(1, "b")
+	f.fs.jobs[running.ID-1].State = store.JobRunning
+	for _, d := range []string{"job-1", "job-2", "job-99", "other"} {
+		if err := os.MkdirAll(filepath.Join(f.dir, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j := f.job(1, "jobsearch_plus")
+	if err := f.work.Run(context.Background(), j, func(store.Progress) {}); err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	entries, _ := os.ReadDir(f.dir)
+	for _, e := range entries {
+		left = append(left, e.Name())
+	}
+	if !reflect.DeepEqual(left, []string{"job-2", "other"}) {
+		t.Errorf("folders left: %v, want the running job's and the unrelated one", left)
+	}
 }

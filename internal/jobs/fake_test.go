@@ -196,3 +196,12 @@ func (f *fakeStore) ReplaceEvaluationResult(ctx context.Context, actor *store.Us
 	e.Result, e.Status, e.UpdatedAt = result, store.EvaluationAwaitingReview, now
 	return *e, nil
 }
+
+func (f *fakeStore) Job(ctx context.Context, scope store.Scope, id int64) (store.Job, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if id < 1 || int(id) > len(f.jobs) {
+		return store.Job{}, fmt.Errorf("job %d: %w", id, store.ErrNotFound)
+	}
+	return f.jobs[id-1], nil
+}

@@ -160,7 +160,7 @@ func Seed(ctx context.Context, opt Options) (*Result, error) {
 		}
 	}
 	s.Log.Info("demo lab ready", "seconds", fmt.Sprintf("%.1f", time.Since(t0).Seconds()),
-		"published", "/reports/"+res.Published.Slug, "awaiting_review", res.AwaitingReview.ID)
+		"published_slug", res.Published.Slug, "awaiting_review", res.AwaitingReview.ID)
 	return res, nil
 }
 
@@ -372,7 +372,7 @@ func (s *seeder) submit(ctx context.Context, org store.Organisation, d demoOrg) 
 // they succeeded.
 func (s *seeder) run(ctx context.Context, ids []int64) error {
 	work := &jobs.Evaluations{Records: s.Store, Spine: s.sp, Dir: filepath.Join(s.DataDir, "jobs"), Render: s.Render,
-		MinCohort: s.MinCohort, Spec: evaluation.Spec{}, Now: s.Now, Log: s.Log}
+		MinCohort: s.MinCohort, Spec: evaluation.Spec{}, Jobs: s.Store, Now: s.Now, Log: s.Log}
 	rctx, stop := context.WithCancel(ctx)
 	r := &jobs.Runner{Queue: s.Store, Work: work.Run, Kinds: []string{jobs.KindEvaluation}, Name: "demo-seed",
 		Poll: 100 * time.Millisecond, Now: s.Now, Log: s.Log}
