@@ -4,10 +4,13 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"strconv"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // scaleProblem is the MatchIt-at-scale problem of shared/reference/README.md:
@@ -86,8 +89,22 @@ func BenchmarkMatchNearest(b *testing.B) {
 	})
 }
 
+// cpuSeconds is this process's user + system CPU time so far.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return math.NaN()
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// BenchmarkWholeStep times the propensity fit and the matching together, as
+// MatchIt's matchit() call does; cpu-s/op is the CPU time (all threads),
+// which tells more than wall time on a shared machine.
 func BenchmarkWholeStep(b *testing.B) {
 	benchSizes(b, func(b *testing.B, X *Design, treated []bool) {
+		cpu0 := cpuSeconds()
+		defer func() { b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op") }()
 		for b.Loop() {
 			m, err := Fit(context.Background(), X, treated, PropensitySpec{})
 			if err != nil {
