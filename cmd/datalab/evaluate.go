@@ -25,7 +25,13 @@ week 0..104 and on the summary outcomes, with 95% confidence intervals.
 It writes to --out:
   evaluation.json  the stored evaluation (counts, method, balance, estimates,
                    sensitivity, subgroups); schema in the README
-  summary.txt      the headline results in plain text
+  summary.txt      the headline results in plain text (exact counts: for
+                   the analyst, not for publication)
+  report.html      the published report: one self-contained, accessible
+                   page after disclosure control (small counts withheld,
+                   counts rounded to 5); not written when the evaluation
+                   rests on fewer than 100 matched participants (see
+                   datalab report for JSON or CSV and the differencing guard)
   linked.csv       participant_ref, person_id, status, score (for QA only)
 
 Method (defaults follow the lab's design notes):

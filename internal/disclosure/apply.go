@@ -162,13 +162,22 @@ func (r *Release) Stats() Stats { return r.stats }
 //
 //  1. the output is refused when it rests on fewer than MinCohort people;
 //  2. every relation is checked on the true values (total = Σ parts);
-//  3. primary suppression: counts from 1 to MinCell−1; hidden counts;
-//  4. secondary suppression, repeated until nothing changes: in every
-//     relation, the suppressed cells must number 0 or at least 2, and when
-//     the total is shown the suppressed parts must together hold 0 or at
-//     least MinCell people, so neither a cell nor a group of cells below the
-//     minimum can be worked out by subtraction; the smallest shown non-zero
-//     part is withheld next, the total when no part is left;
+//  3. primary suppression: counts from 1 to MinCell−1 are withheld; hidden
+//     counts are never shown;
+//  4. secondary suppression: the table is audited as a reader would attack
+//     it, knowing every relation, that a shown count r is the true count
+//     rounded to the nearest Round (so lies in r−Round/2..r+(Round−1)/2)
+//     and is 0 or at least MinCell, that a withheld count is not zero, and
+//     which withheld counts are small; bounds are propagated through the
+//     relations to a fixed point. While some small withheld count, or the
+//     sum of a relation's withheld parts under a shown total, can be
+//     narrowed to fewer than max(Round−1, 2) values, one more count is
+//     withheld: in the relation that bounds it most tightly, the smallest
+//     shown non-zero count that is not essential (Draft.Essential), a part
+//     before the total. Rounding thus protects a small count that is the
+//     difference of two rounded counts, and a headline count is withheld
+//     only when nothing else can protect (see doc.go for the rule and its
+//     justification);
 //  5. statistics: all statistics of a row are withheld together when any
 //     of them rests on a group of 1 to MinCell−1 people (a row's mean,
 //     difference and interval would otherwise give each other away);
@@ -210,27 +219,20 @@ func apply(rules Rules, d *Draft, secondary bool) (*Release, error) {
 	}
 
 	// Suppression decisions on true values.
+	p, err := d.problem(rules)
+	if err != nil {
+		return nil, err
+	}
+	if secondary {
+		p.protect()
+	}
 	supp := map[Ref]string{}
-	for _, t := range d.tables {
-		for _, r := range t.rows {
-			for ci, f := range r.figures {
-				if f.kind == KindCount && f.count > 0 && f.count < rules.MinCell {
-					supp[Ref{t.id, r.key, t.columns[ci].Key}] = ReasonSmallCount
-				}
-			}
-		}
-	}
-	for k := range d.hidden {
-		supp[Ref{Row: k}] = "hidden"
-	}
-	val := func(r Ref) int { n, _ := d.count(r); return n }
-	for changed := secondary; changed; {
-		changed = false
-		for _, rel := range d.relations {
-			if next, ok := nextSecondary(rel, supp, val, rules.MinCell); ok {
-				supp[next] = ReasonSecondary
-				changed = true
-			}
+	for i, ref := range p.refs {
+		switch p.state[i] {
+		case stPrimary:
+			supp[ref] = ReasonSmallCount
+		case stSecondary:
+			supp[ref] = ReasonSecondary
 		}
 	}
 
@@ -286,50 +288,6 @@ func apply(rules Rules, d *Draft, secondary bool) (*Release, error) {
 		out.tables = append(out.tables, pt)
 	}
 	return out, nil
-}
-
-// nextSecondary returns the next cell to withhold for relation rel, if the
-// relation as it stands would let a reader work out a small figure.
-func nextSecondary(rel relation, supp map[Ref]string, val func(Ref) int, minCell int) (Ref, bool) {
-	members := append([]Ref{rel.total}, rel.parts...)
-	nSupp, sumParts, nonZero := 0, 0, false
-	for i, m := range members {
-		if _, s := supp[m]; !s {
-			continue
-		}
-		nSupp++
-		v := val(m)
-		if v != 0 {
-			nonZero = true
-		}
-		if i > 0 {
-			sumParts += v
-		}
-	}
-	if nSupp == 0 || !nonZero {
-		return Ref{}, false
-	}
-	_, totalSupp := supp[rel.total]
-	safe := nSupp >= 2 && (totalSupp || sumParts == 0 || sumParts >= minCell)
-	if safe {
-		return Ref{}, false
-	}
-	best, bestV := Ref{}, -1
-	for _, p := range rel.parts {
-		if _, s := supp[p]; s {
-			continue
-		}
-		if v := val(p); v > 0 && (bestV < 0 || v < bestV) {
-			best, bestV = p, v
-		}
-	}
-	if bestV > 0 {
-		return best, true
-	}
-	if !totalSupp {
-		return rel.total, true
-	}
-	return Ref{}, false
 }
 
 // MarshalJSON writes a table in the report schema: columns, then rows of

@@ -6,39 +6,45 @@ import (
 	"testing"
 )
 
-// interval is what an attacker knows about one count: lo ≤ n ≤ hi.
-type interval struct{ lo, hi int }
+// bounds is what an attacker knows about one count: lo ≤ n ≤ hi.
+type bounds struct{ lo, hi int }
 
-const unbounded = 1 << 40
+// noBound is the attacker's "no upper bound known".
+const noBound = 1 << 40
 
 // attack plays a reader who knows the published tables, the rules and every
 // additive relation (they are documented), and propagates bounds through the
 // relations until nothing changes (interval constraint propagation, the
 // usual audit of a suppressed table; Hundepool et al. 2012 §4.3). It knows
-// that a shown count was rounded to the nearest Round and, being shown, is
-// 0 or at least MinCell. It returns the bounds on every count named in a
-// relation, and on the sum of each relation's suppressed parts.
-func attack(rel *Release, d *Draft) (map[Ref]interval, []interval) {
+// that a shown count r was rounded to the nearest Round (so lies in
+// r−Round/2..r+(Round−1)/2) and, being shown, is 0 or at least MinCell; that
+// a withheld cell is not zero (zeros are published); and, as a worst case,
+// which withheld cells are small (the reason is on the cell). It returns the
+// bounds on every count named in a relation, and on the sum of each
+// relation's suppressed parts.
+func attack(rel *Release, d *Draft) (map[Ref]bounds, []bounds) {
 	r := rel.rules
-	b := map[Ref]interval{}
+	b := map[Ref]bounds{}
 	know := func(ref Ref) {
 		if _, ok := b[ref]; ok {
 			return
 		}
 		if ref.Table == "" {
-			b[ref] = interval{0, unbounded}
+			b[ref] = bounds{0, noBound}
 			return
 		}
 		t, _ := rel.Table(ref.Table)
 		c, _ := t.Lookup(ref.Row, ref.Column)
 		v, ok := c.Count()
 		switch {
+		case !ok && c.Reason() == ReasonSmallCount:
+			b[ref] = bounds{1, r.MinCell - 1}
 		case !ok:
-			b[ref] = interval{0, unbounded}
+			b[ref] = bounds{1, noBound}
 		case v == 0:
-			b[ref] = interval{0, 0}
+			b[ref] = bounds{0, 0}
 		default:
-			b[ref] = interval{max(v-r.Round/2, r.MinCell), v + (r.Round-1)/2}
+			b[ref] = bounds{max(v-r.Round/2, r.MinCell), v + (r.Round-1)/2}
 		}
 	}
 	for _, x := range d.relations {
@@ -51,7 +57,7 @@ func attack(rel *Release, d *Draft) (map[Ref]interval, []interval) {
 		changed = false
 		tighten := func(ref Ref, lo, hi int) {
 			cur := b[ref]
-			n := interval{max(cur.lo, lo), min(cur.hi, hi)}
+			n := bounds{max(cur.lo, lo), min(cur.hi, hi)}
 			if n != cur {
 				b[ref], changed = n, true
 			}
@@ -70,7 +76,7 @@ func attack(rel *Release, d *Draft) (map[Ref]interval, []interval) {
 			}
 		}
 	}
-	var unions []interval
+	var unions []bounds
 	for _, x := range d.relations {
 		lo, hi := b[x.total].lo, b[x.total].hi
 		suppLo, suppHi, any := 0, 0, false
@@ -85,7 +91,7 @@ func attack(rel *Release, d *Draft) (map[Ref]interval, []interval) {
 			}
 		}
 		if any && shown(rel, x.total) {
-			unions = append(unions, interval{max(lo, suppLo), min(hi, suppHi)})
+			unions = append(unions, bounds{max(lo, suppLo), min(hi, suppHi)})
 		}
 	}
 	return b, unions
@@ -101,21 +107,47 @@ func shown(rel *Release, ref Ref) bool {
 }
 
 // recovered reports the first small count (1..MinCell−1, a cell or the sum
-// of a relation's suppressed parts) the attacker pins down exactly.
+// of a relation's suppressed parts) the attacker pins down: narrows to fewer
+// than max(Round−1, 2) possible values (with Round 1, to one value: exact
+// disclosure; with Round 5, to fewer than the 4 values a difference of two
+// rounded counts leaves, e.g. "1 to 4").
 func recovered(rel *Release, d *Draft) (string, bool) {
+	need := max(rel.rules.Round-1, 2)
 	b, unions := attack(rel, d)
 	for ref, iv := range b {
 		truth, _ := d.count(ref)
-		if iv.lo == iv.hi && truth > 0 && truth < rel.rules.MinCell {
-			return fmt.Sprintf("%s = %d", ref, truth), true
+		if iv.hi-iv.lo+1 < need && truth > 0 && truth < rel.rules.MinCell {
+			return fmt.Sprintf("%s = %d (narrowed to %d..%d)", ref, truth, iv.lo, iv.hi), true
 		}
 	}
-	for i, iv := range unions {
-		if iv.lo == iv.hi && iv.lo > 0 && iv.lo < rel.rules.MinCell {
-			return fmt.Sprintf("relation %d's suppressed parts sum to %d", i, iv.lo), true
+	k := 0
+	for _, x := range d.relations {
+		if !shown(rel, x.total) || !anyWithheld(rel, x.parts) {
+			continue
+		}
+		iv := unions[k]
+		k++
+		truth := 0
+		for _, p := range x.parts {
+			if !shown(rel, p) {
+				n, _ := d.count(p)
+				truth += n
+			}
+		}
+		if iv.hi-iv.lo+1 < need && truth > 0 && truth < rel.rules.MinCell {
+			return fmt.Sprintf("the withheld parts of %s sum to %d (narrowed to %d..%d)", x.total, truth, iv.lo, iv.hi), true
 		}
 	}
 	return "", false
+}
+
+func anyWithheld(rel *Release, refs []Ref) bool {
+	for _, r := range refs {
+		if !shown(rel, r) {
+			return true
+		}
+	}
+	return false
 }
 
 // randomDraft builds tables shaped like the report's: a funnel of stages
@@ -229,21 +261,26 @@ func TestAttackerCannotRecoverSmallCounts(t *testing.T) {
 // TestAttackerSucceedsWithoutSecondarySuppression is the control for the
 // property test: without secondary suppression (and without rounding) the
 // same attacker does recover small counts, so the property test can fail.
+// With rounding to 5 and no secondary suppression it still succeeds on a
+// few drafts (3 of these 100: several small cells under one difference), so
+// rounding alone is not the protection either.
 func TestAttackerSucceedsWithoutSecondarySuppression(t *testing.T) {
-	rules := Rules{MinCohort: 100, MinCell: 10, Round: 1}
-	hits := 0
-	for seed := range uint64(100) {
-		d := randomDraft(rand.New(rand.NewPCG(seed, 7)))
-		rel, err := apply(rules, d, false)
-		if err != nil {
-			t.Fatal(err)
+	for _, c := range []struct{ round, atLeast int }{{1, 50}, {5, 1}} {
+		rules := Rules{MinCohort: 100, MinCell: 10, Round: c.round}
+		hits := 0
+		for seed := range uint64(100) {
+			d := randomDraft(rand.New(rand.NewPCG(seed, 7)))
+			rel, err := apply(rules, d, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := recovered(rel, d); ok {
+				hits++
+			}
 		}
-		if _, ok := recovered(rel, d); ok {
-			hits++
+		t.Logf("round %d: without secondary suppression the attacker recovered a small count in %d of 100 drafts", c.round, hits)
+		if hits < c.atLeast {
+			t.Fatalf("round %d: without secondary suppression the attacker recovered a small count in only %d of 100 drafts; the attack is too weak to test anything", c.round, hits)
 		}
-	}
-	t.Logf("without secondary suppression the attacker recovered a small count in %d of 100 drafts", hits)
-	if hits < 50 {
-		t.Fatalf("without secondary suppression the attacker recovered a small count in only %d of 100 drafts; the attack is too weak to test anything", hits)
 	}
 }

@@ -12,65 +12,178 @@ import (
 
 func fp(v float64) *float64 { return &v }
 
-// TestPrimaryAndSecondarySuppression works one funnel by hand: 3 people
-// excluded by the checks must be withheld, and so must the next smallest
-// reason, so that 3 = 250 − 230 − 17 cannot be worked out; the remaining
-// counts are rounded to the nearest 5.
+// TestPrimaryAndSecondarySuppression works one funnel by hand, with and
+// without rounding. 3 people excluded by the checks are withheld.
+//
+// Without rounding (Round 1), 3 = 250 − 230 − 17 could be worked out, so
+// the next smallest reason (17) is withheld too.
+//
+// With rounding to 5, a reader knows only that submitted is 248..252,
+// linked 228..232 and the 17 (shown as 15) 13..17, so the excluded are
+// somewhere in 248−232−17 .. 252−228−13 = −1..11, i.e. 1..9 once they know
+// it is a withheld small count: 9 possible values, at least the 4 the rule
+// asks for. Nothing else is withheld and the counts are rounded.
 func TestPrimaryAndSecondarySuppression(t *testing.T) {
-	d := NewDraft(230)
-	d.Table("funnel", "Who was analysed", Column{"stage", "Stage"}, Column{"people", "People"})
-	d.Row("funnel", "submitted", Label("Submitted"), Count(250))
-	d.Row("funnel", "excluded", Label("Excluded by checks"), Count(3))
-	d.Row("funnel", "no_candidate", Label("No candidate"), Count(17))
-	d.Row("funnel", "linked", Label("Linked"), Count(230))
-	ref := func(row string) Ref { return Ref{"funnel", row, "people"} }
-	d.Relate(ref("submitted"), ref("excluded"), ref("no_candidate"), ref("linked"))
-	rel, err := Apply(DefaultRules(), d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tb, _ := rel.Table("funnel")
-	want := []struct {
+	type want struct {
 		row   string
 		state State
 		n     int
+	}
+	cases := []struct {
+		round     int
+		want      []want
+		secondary int
 	}{
-		{"submitted", Shown, 250},
-		{"excluded", Suppressed, 0},
-		{"no_candidate", Suppressed, 0},
-		{"linked", Shown, 230},
+		{1, []want{{"submitted", Shown, 250}, {"excluded", Suppressed, 0}, {"no_candidate", Suppressed, 0}, {"linked", Shown, 230}}, 1},
+		{5, []want{{"submitted", Shown, 250}, {"excluded", Suppressed, 0}, {"no_candidate", Shown, 15}, {"linked", Shown, 230}}, 0},
 	}
-	for _, w := range want {
-		c, _ := tb.Lookup(w.row, "people")
-		n, _ := c.Count()
-		if c.State() != w.state || n != w.n {
-			t.Errorf("%s: %v %d, want %v %d", w.row, c.State(), n, w.state, w.n)
+	for _, c := range cases {
+		d := NewDraft(230)
+		d.Table("funnel", "Who was analysed", Column{"stage", "Stage"}, Column{"people", "People"})
+		d.Row("funnel", "submitted", Label("Submitted"), Count(250))
+		d.Row("funnel", "excluded", Label("Excluded by checks"), Count(3))
+		d.Row("funnel", "no_candidate", Label("No candidate"), Count(17))
+		d.Row("funnel", "linked", Label("Linked"), Count(230))
+		ref := func(row string) Ref { return Ref{"funnel", row, "people"} }
+		d.Relate(ref("submitted"), ref("excluded"), ref("no_candidate"), ref("linked"))
+		d.Essential(ref("submitted"), ref("linked"))
+		rel, err := Apply(Rules{Round: c.round}, d)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if s := rel.Stats(); s.SuppressedPrimary != 1 || s.SuppressedSecondary != 1 {
-		t.Errorf("stats %+v, want 1 primary and 1 secondary", s)
+		tb, _ := rel.Table("funnel")
+		for _, w := range c.want {
+			cell, _ := tb.Lookup(w.row, "people")
+			n, _ := cell.Count()
+			if cell.State() != w.state || n != w.n {
+				t.Errorf("round %d: %s: %v %d, want %v %d", c.round, w.row, cell.State(), n, w.state, w.n)
+			}
+		}
+		if s := rel.Stats(); s.SuppressedPrimary != 1 || s.SuppressedSecondary != c.secondary {
+			t.Errorf("round %d: stats %+v, want 1 primary and %d secondary", c.round, s, c.secondary)
+		}
 	}
 }
 
 // TestSuppressedGroupBelowMinimum: two suppressed parts summing to 7 (3+4)
-// under a shown total would disclose a group of 7; a third part is withheld.
+// under a shown total 200 = 3 + 4 + 20 + 173. Without rounding the group of
+// 7 = 200 − 20 − 173 would be disclosed, so a third part (20) is withheld.
+// With rounding to 5 (200, 20, 175 shown) the group lies in
+// 198−22−177 .. 202−18−173 = −1..11, at least 2 (two non-zero cells): 10
+// values, and each cell 1..9: nothing more is withheld.
 func TestSuppressedGroupBelowMinimum(t *testing.T) {
-	d := NewDraft(200)
-	d.Table("t", "t", Column{"n", "n"})
-	for k, n := range map[string]int{"a": 3, "b": 4, "c": 20, "d": 173} {
-		d.Row("t", k, Count(n))
+	for round, c := range map[int]State{1: Suppressed, 5: Shown} {
+		d := NewDraft(200)
+		d.Table("t", "t", Column{"n", "n"})
+		for _, k := range []string{"a", "b", "c", "d"} {
+			d.Row("t", k, Count(map[string]int{"a": 3, "b": 4, "c": 20, "d": 173}[k]))
+		}
+		d.Row("t", "total", Count(200))
+		d.Relate(Ref{"t", "total", "n"}, Ref{"t", "a", "n"}, Ref{"t", "b", "n"}, Ref{"t", "c", "n"}, Ref{"t", "d", "n"})
+		rel, err := Apply(Rules{Round: round}, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tb, _ := rel.Table("t")
+		for row, want := range map[string]State{"a": Suppressed, "b": Suppressed, "c": c, "d": Shown, "total": Shown} {
+			if cell, _ := tb.Lookup(row, "n"); cell.State() != want {
+				t.Errorf("round %d: %s: %v, want %v", round, row, cell.State(), want)
+			}
+		}
 	}
-	d.Row("t", "total", Count(200))
-	d.Relate(Ref{"t", "total", "n"}, Ref{"t", "a", "n"}, Ref{"t", "b", "n"}, Ref{"t", "c", "n"}, Ref{"t", "d", "n"})
+}
+
+// TestOneUnmatchedKeepsMatchedShown reproduces the synthetic world's case:
+// 1 of the eligible participants is outside the caliper and no other
+// drop-out reason has anyone, so the relation eligible = outside caliper +
+// no comparator + matched has one small cell and no other small reason to
+// withhold beside it. The old rule withheld Matched, the cohort itself.
+// With rounding, eligible 502 (shown 500) and matched 501 (shown 500) leave
+// a reader 498−502..502−498 = −4..4, i.e. 1..4 people outside the caliper:
+// 4 values, the protection. So Matched and every weekly observed count are
+// shown and only the reason is withheld. Without rounding the reason would
+// be exact, and Matched (the only shown non-zero member left) must go.
+func TestOneUnmatchedKeepsMatchedShown(t *testing.T) {
+	for _, c := range []struct {
+		eligible int
+		round    int
+		matched  State
+	}{
+		{502, 5, Shown}, {500, 5, Shown}, {503, 5, Shown}, {1000, 5, Shown}, {502, 1, Suppressed},
+	} {
+		d := NewDraft(c.eligible - 1)
+		d.Table("funnel", "Funnel", Column{"stage", "Stage"}, Column{"people", "People"})
+		people := func(row string) Ref { return Ref{"funnel", row, "people"} }
+		d.Row("funnel", "linked", Label("Linked"), Count(c.eligible+40))
+		d.Row("funnel", "ineligible", Label("Ineligible"), Count(40))
+		d.Row("funnel", "eligible", Label("Eligible"), Count(c.eligible))
+		d.Row("funnel", "outside_caliper", Label("Outside the caliper"), Count(1))
+		d.Row("funnel", "no_comparator", Label("No comparator"), Count(0))
+		d.Row("funnel", "matched", Label("Matched"), Count(c.eligible-1))
+		d.Relate(people("linked"), people("ineligible"), people("eligible"))
+		d.Relate(people("eligible"), people("outside_caliper"), people("no_comparator"), people("matched"))
+		d.Essential(people("linked"), people("eligible"), people("matched"))
+		// Weekly observed counts and their unobserved complements.
+		d.Table("weeks", "Weeks", Column{"week", "Week"}, Column{"people", "People"})
+		for w, unobserved := range []int{0, 0, 3, 60} {
+			key := fmt.Sprintf("w%d", w)
+			d.Row("weeks", key, Label(key), Count(c.eligible-1-unobserved))
+			d.Relate(people("matched"), Ref{"weeks", key, "people"}, d.Hidden("unobserved_"+key, unobserved))
+		}
+		rel, err := Apply(Rules{Round: c.round}, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		funnel, _ := rel.Table("funnel")
+		state := func(row string) State { cell, _ := funnel.Lookup(row, "people"); return cell.State() }
+		if state("outside_caliper") != Suppressed || state("matched") != c.matched || state("eligible") != Shown {
+			t.Errorf("eligible %d round %d: outside caliper %v, matched %v (want %v), eligible %v",
+				c.eligible, c.round, state("outside_caliper"), state("matched"), c.matched, state("eligible"))
+		}
+		if c.round == 5 {
+			if s := rel.Stats(); s.SuppressedSecondary != 0 {
+				t.Errorf("eligible %d: %d secondary suppressions, want none", c.eligible, s.SuppressedSecondary)
+			}
+		}
+		if what, ok := recovered(rel, d); ok {
+			t.Errorf("eligible %d round %d: the attacker recovered %s", c.eligible, c.round, what)
+		}
+	}
+}
+
+// TestSeveralSmallReasonsUnderOneDifference: 1 + 1 + 1 + 1 people dropped
+// out for four reasons between eligible 502 and matched 498, both shown as
+// 500. A reader gets the four together at 498−502..502−498 = −4..4, and
+// since each withheld cell is at least 1, exactly 4 with each cell exactly
+// 1: rounding alone does not protect several small counts under one
+// difference, and secondary suppression must (here only a stage is left to
+// withhold).
+func TestSeveralSmallReasonsUnderOneDifference(t *testing.T) {
+	d := NewDraft(498)
+	d.Table("f", "f", Column{"n", "n"})
+	d.Row("f", "eligible", Count(502))
+	parts := []Ref{}
+	for _, k := range []string{"a", "b", "c", "d"} {
+		d.Row("f", k, Count(1))
+		parts = append(parts, Ref{"f", k, "n"})
+	}
+	d.Row("f", "matched", Count(498))
+	d.Relate(Ref{"f", "eligible", "n"}, append(parts, Ref{"f", "matched", "n"})...)
+	d.Essential(Ref{"f", "eligible", "n"}, Ref{"f", "matched", "n"})
 	rel, err := Apply(DefaultRules(), d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tb, _ := rel.Table("t")
-	for row, want := range map[string]State{"a": Suppressed, "b": Suppressed, "c": Suppressed, "d": Shown, "total": Shown} {
-		if c, _ := tb.Lookup(row, "n"); c.State() != want {
-			t.Errorf("%s: %v, want %v", row, c.State(), want)
-		}
+	if what, ok := recovered(rel, d); ok {
+		t.Fatalf("the attacker recovered %s", what)
+	}
+	if s := rel.Stats(); s.SuppressedSecondary != 1 {
+		t.Errorf("stats %+v, want one stage withheld", s)
+	}
+	// Without secondary suppression the attacker does pin them.
+	rel, _ = apply(DefaultRules(), d, false)
+	if _, ok := recovered(rel, d); !ok {
+		t.Error("without secondary suppression the four cells of 1 were not recovered; the test proves nothing")
 	}
 }
 
@@ -212,6 +325,15 @@ func TestDifferencingGuard(t *testing.T) {
 		err := rules.CheckDifferencing(members(t, c.from, c.n), earlier)
 		if refused := errors.Is(err, ErrRefused); refused != c.refused {
 			t.Errorf("%s: refused %v (%v), want %v", c.name, refused, err, c.refused)
+		}
+	}
+	// The refusal's words agree with the number.
+	for n, want := range map[int][]string{501: {"by 1 person,", "describe that person;"}, 502: {"by 2 people,", "describe those 2 people;"}} {
+		err := rules.CheckDifferencing(members(t, 0, n), earlier)
+		for _, w := range want {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("%d members: %v, want %q", n, err, w)
+			}
 		}
 	}
 	if got := SymmetricDifference(members(t, 0, 10), members(t, 5, 10)); got != 10 {

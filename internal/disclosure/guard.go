@@ -98,9 +98,9 @@ func (r Rules) CheckDifferencing(members []string, earlier []PublishedCohort) er
 	for _, e := range earlier {
 		d := SymmetricDifference(members, e.Members)
 		if d > 0 && d < r.MinCohort {
-			return &Refusal{Reason: fmt.Sprintf("this cohort differs from the organisation's earlier published cohort %q (published %s) by %d people, fewer than the minimum of %d: "+
-				"the difference between the two sets of results would describe those %d people; combine the cohorts, or submit one that differs by at least %d people",
-				e.Label, e.PublishedAt, d, r.MinCohort, d, r.MinCohort)}
+			return &Refusal{Reason: fmt.Sprintf("this cohort differs from the organisation's earlier published cohort %q (published %s) by %s, fewer than the minimum of %d: "+
+				"the difference between the two sets of results would describe %s; combine the cohorts, or submit one that differs by at least %d people",
+				e.Label, e.PublishedAt, People(d), r.MinCohort, thoseOf(d), r.MinCohort)}
 		}
 	}
 	return nil
@@ -130,4 +130,20 @@ func Publish(ctx context.Context, reg Registry, rules Rules, organisation string
 		return fmt.Errorf("disclosure: recording %s's cohort %q: %w", organisation, c.Label, err)
 	}
 	return nil
+}
+
+// People words a number of people: "1 person", "3 people".
+func People(n int) string {
+	if n == 1 {
+		return "1 person"
+	}
+	return fmt.Sprintf("%d people", n)
+}
+
+// thoseOf is "that person" or "those 3 people".
+func thoseOf(n int) string {
+	if n == 1 {
+		return "that person"
+	}
+	return fmt.Sprintf("those %d people", n)
 }

@@ -3,6 +3,7 @@ package disclosure
 import (
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Kind is what a figure is.
@@ -89,6 +90,7 @@ type Draft struct {
 	byID      map[string]*draftTable
 	hidden    map[string]int
 	relations []relation
+	essential map[Ref]bool
 	err       error
 }
 
@@ -127,7 +129,7 @@ type relation struct {
 // matched participants of an evaluation): Apply refuses it when cohort is
 // below the minimum.
 func NewDraft(cohort int) *Draft {
-	return &Draft{cohort: cohort, byID: map[string]*draftTable{}, hidden: map[string]int{}}
+	return &Draft{cohort: cohort, byID: map[string]*draftTable{}, hidden: map[string]int{}, essential: map[Ref]bool{}}
 }
 
 // Table adds a table. Keys must be unique within the draft; the first
@@ -189,6 +191,75 @@ func (d *Draft) Relate(total Ref, parts ...Ref) {
 		return
 	}
 	d.relations = append(d.relations, relation{total: total, parts: parts})
+}
+
+// Essential marks counts a reader needs most (the stages of a funnel, the
+// analysed total): secondary suppression withholds one only when no other
+// count can protect a small one (the cell-cost idea of τ-ARGUS: Hundepool
+// et al. 2012 §4.3). An essential count below MinCell is still withheld.
+func (d *Draft) Essential(refs ...Ref) {
+	for _, r := range refs {
+		d.essential[r] = true
+	}
+}
+
+// problem lays the draft's counts out for the audit: every table count and
+// hidden count, primary suppression applied, with the relations between
+// them.
+func (d *Draft) problem(rules Rules) (*problem, error) {
+	p := &problem{rules: rules, index: map[Ref]int{}}
+	add := func(ref Ref, n int, st cellState) {
+		p.index[ref] = len(p.refs)
+		p.refs = append(p.refs, ref)
+		p.truth = append(p.truth, n)
+		p.state = append(p.state, st)
+		p.essential = append(p.essential, d.essential[ref])
+	}
+	for _, t := range d.tables {
+		for _, r := range t.rows {
+			for ci, f := range r.figures {
+				if f.kind != KindCount {
+					continue
+				}
+				st := stShown
+				if f.count > 0 && f.count < rules.MinCell {
+					st = stPrimary
+				}
+				add(Ref{t.id, r.key, t.columns[ci].Key}, f.count, st)
+			}
+		}
+	}
+	keys := make([]string, 0, len(d.hidden))
+	for k := range d.hidden {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		add(Ref{Row: k}, d.hidden[k], stHidden)
+	}
+	p.memberOf = make([][]int, len(p.refs))
+	for _, rel := range d.relations {
+		ar := auditRelation{total: -1}
+		for j, m := range append([]Ref{rel.total}, rel.parts...) {
+			i, ok := p.index[m]
+			if !ok {
+				if _, err := d.count(m); err != nil {
+					return nil, err
+				}
+				return nil, fmt.Errorf("disclosure: relation names %s, which is not a count", m)
+			}
+			if j == 0 {
+				ar.total = i
+			} else {
+				ar.parts = append(ar.parts, i)
+			}
+			if k := len(p.rels); !slices.Contains(p.memberOf[i], k) {
+				p.memberOf[i] = append(p.memberOf[i], k)
+			}
+		}
+		p.rels = append(p.rels, ar)
+	}
+	return p, nil
 }
 
 func (d *Draft) fail(err error) {

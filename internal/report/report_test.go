@@ -342,7 +342,7 @@ func TestPublishDifferencingGuard(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := Publish(ctx, cfg(491, "b.html"))
-	if !errors.Is(err, disclosure.ErrRefused) || !strings.Contains(err.Error(), "by 1 people") {
+	if !errors.Is(err, disclosure.ErrRefused) || !strings.Contains(err.Error(), "by 1 person,") {
 		t.Fatalf("one more person: %v, want a refusal", err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "b.html")); err == nil {
