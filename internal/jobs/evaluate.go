@@ -113,6 +113,9 @@ func (e *Evaluations) Run(ctx context.Context, job store.Job, report func(store.
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if job.Kind != KindEvaluation {
+		return fmt.Errorf("jobs: job %d is of kind %q, not %q: run it with its own work (set Runner.Kinds)", job.ID, job.Kind, KindEvaluation)
+	}
 	if job.SubmissionID == nil {
 		return fmt.Errorf("jobs: evaluation job %d: %w", job.ID, errNoSubmission)
 	}
