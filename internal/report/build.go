@@ -205,6 +205,9 @@ func draft(ev *evaluation.Evaluation) (*disclosure.Draft, []WeeklyOutcome, []str
 	}, []int{c.UnmatchedCaliper, c.UnmatchedNoComparator})
 	stage("matched", "Matched to a comparison group", c.Matched)
 	matched := people("funnel", "matched")
+	// The stages are what a reader needs most: a drop-out reason is
+	// withheld before any of them.
+	d.Essential(people("funnel", "submitted"), people("funnel", "linked"), people("funnel", "eligible"), matched)
 
 	// The comparison group.
 	d.Table("comparison", "The comparison group",
@@ -214,6 +217,7 @@ func draft(ev *evaluation.Evaluation) (*disclosure.Draft, []WeeklyOutcome, []str
 	d.Row("comparison", "reused", disclosure.Label("comparators matched to more than one participant"), disclosure.Count(c.ComparisonReused))
 	d.Row("comparison", "joined_later", disclosure.Label("comparators who joined the programme later"), disclosure.Count(c.ComparisonJoinedLater))
 	used := people("comparison", "used")
+	d.Essential(used)
 
 	// The pool by start month.
 	if len(ev.Pool) > 0 {
