@@ -20,8 +20,10 @@
 //   - A job can be cancelled: the store records the request; the runner
 //     sees it at the next heartbeat, cancels the job's context and marks
 //     the job cancelled.
-//   - A runner stopping (server shutdown) leaves its running jobs as they
-//     are; the next start recovers them.
+//   - A runner stopping (server shutdown) stops its running jobs and lets
+//     their leases lapse at once, so the next start (or another process's
+//     runner) recovers them straight away; a crash leaves them until their
+//     leases expire.
 //   - Failure reasons are written for the provider: a Refusal carries a
 //     message safe to show (no direct identifier); any other error is
 //     logged in full for the lab team and the job is failed with a

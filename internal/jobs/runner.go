@@ -236,7 +236,16 @@ func (s *Runner) run(ctx context.Context, worker string, job store.Job) {
 		}
 		log.Info("job cancelled at the user's request")
 	case ctx.Err() != nil:
-		log.Info("runner stopping: job left for recovery at the next start", "stage", prog.Stage)
+		// Let the lease lapse now rather than a lease from now, so the next
+		// start (or another process's runner) recovers the job at once.
+		mu.Lock()
+		p := prog
+		mu.Unlock()
+		if _, err := s.Queue.Heartbeat(ectx, job.ID, worker, p, s.Now(), time.Microsecond); err != nil {
+			log.Warn("runner stopping: job left for recovery when its lease expires", "stage", p.Stage, "err", err)
+			return
+		}
+		log.Info("runner stopping: job released for recovery at the next start", "stage", p.Stage)
 	default:
 		reason := Reason(job, err)
 		log.Error("job failed", "err", err, "reason", reason)

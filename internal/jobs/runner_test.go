@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -234,29 +235,31 @@ func TestRunnerRecoversAfterCrash(t *testing.T) {
 					}
 					return nil
 				}
-				cfg := func(name string) *Runner {
-					return &Runner{Queue: h, Work: work, Name: name, Workers: 1, Poll: 10 * time.Millisecond,
+				cfg := func(name string, q Queue) *Runner {
+					return &Runner{Queue: q, Work: work, Name: name, Workers: 1, Poll: 10 * time.Millisecond,
 						Lease: 30 * time.Second, Heartbeat: 10 * time.Millisecond, Now: clk.Now, Log: testLog(t)}
 				}
-				stop1 := start(t, cfg("first"))
+				crashing := &crashQueue{Queue: h}
+				stop1 := start(t, cfg("first", crashing))
 				id := h.enqueue(t, store.NewJob{Kind: KindEvaluation, MaxAttempts: tc.maxAttempts})
 				if a := <-started; a != 1 {
 					t.Fatalf("first run is attempt %d", a)
 				}
+				crashing.crashed.Store(true) // from now on the first runner writes nothing
 				stop1()
 				if j := h.get(t, id); j.State != store.JobRunning {
 					t.Fatalf("after the crash the job is %s, want still running (its lease not yet expired)", j.State)
 				}
 				// A runner started before the lease expires leaves the job alone.
 				clk.Advance(10 * time.Second)
-				stop2 := start(t, cfg("second"))
+				stop2 := start(t, cfg("second", h))
 				time.Sleep(50 * time.Millisecond)
 				stop2()
 				if j := h.get(t, id); j.State != store.JobRunning || j.Attempts != 1 {
 					t.Fatalf("a runner started within the lease took the job: %s, attempt %d", j.State, j.Attempts)
 				}
 				clk.Advance(21 * time.Second) // past the first lease
-				start(t, cfg("third"))
+				start(t, cfg("third", h))
 				waitFor(t, "the recovered job to end", func() bool { return h.get(t, id).State.Terminal() })
 				j := h.get(t, id)
 				if j.State != tc.want || !strings.Contains(j.Error, tc.reason) {
@@ -267,6 +270,94 @@ func TestRunnerRecoversAfterCrash(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// crashQueue passes calls to its Queue until crashed, then fails them all,
+// as a process that died would make none.
+type crashQueue struct {
+	Queue
+	crashed atomic.Bool
+}
+
+var errCrashed = errors.New("the process has crashed")
+
+func (q *crashQueue) RecoverJobs(ctx context.Context, now time.Time) (store.Recovery, error) {
+	if q.crashed.Load() {
+		return store.Recovery{}, errCrashed
+	}
+	return q.Queue.RecoverJobs(ctx, now)
+}
+
+func (q *crashQueue) ClaimJob(ctx context.Context, owner string, now time.Time, lease time.Duration, kinds ...string) (store.Job, bool, error) {
+	if q.crashed.Load() {
+		return store.Job{}, false, errCrashed
+	}
+	return q.Queue.ClaimJob(ctx, owner, now, lease, kinds...)
+}
+
+func (q *crashQueue) Heartbeat(ctx context.Context, id int64, owner string, p store.Progress, now time.Time, lease time.Duration) (bool, error) {
+	if q.crashed.Load() {
+		return false, errCrashed
+	}
+	return q.Queue.Heartbeat(ctx, id, owner, p, now, lease)
+}
+
+func (q *crashQueue) CompleteJob(ctx context.Context, id int64, owner string, now time.Time) error {
+	if q.crashed.Load() {
+		return errCrashed
+	}
+	return q.Queue.CompleteJob(ctx, id, owner, now)
+}
+
+func (q *crashQueue) FailJob(ctx context.Context, id int64, owner, reason string, now time.Time) error {
+	if q.crashed.Load() {
+		return errCrashed
+	}
+	return q.Queue.FailJob(ctx, id, owner, reason, now)
+}
+
+func (q *crashQueue) AcknowledgeCancel(ctx context.Context, id int64, owner string, now time.Time) error {
+	if q.crashed.Load() {
+		return errCrashed
+	}
+	return q.Queue.AcknowledgeCancel(ctx, id, owner, now)
+}
+
+// TestRunnerReleasesJobsOnShutdown stops a runner mid-job the orderly way
+// (server shutdown): the job's lease must lapse at once, so a runner
+// started a moment later resumes it without waiting out the lease.
+func TestRunnerReleasesJobsOnShutdown(t *testing.T) {
+	clk := newClock()
+	for name, open := range harnesses(t, clk.Now) {
+		t.Run(name, func(t *testing.T) {
+			h := open(t)
+			started := make(chan int, 2)
+			work := func(ctx context.Context, job store.Job, report func(store.Progress)) error {
+				report(store.Progress{Stage: "matching", Fraction: 0.7})
+				started <- job.Attempts
+				if job.Attempts == 1 {
+					<-ctx.Done()
+					return ctx.Err()
+				}
+				return nil
+			}
+			cfg := &Runner{Queue: h, Work: work, Workers: 1, Poll: 10 * time.Millisecond, Lease: 30 * time.Second, Now: clk.Now, Log: testLog(t)}
+			stop := start(t, cfg)
+			id := h.enqueue(t, store.NewJob{Kind: KindEvaluation})
+			<-started
+			stop()
+			j := h.get(t, id)
+			if j.State != store.JobRunning || j.LeaseExpiresAt == nil || j.LeaseExpiresAt.After(clk.Now().Add(time.Millisecond)) {
+				t.Fatalf("after shutdown the job is %s with lease until %v (now %v): want running with its lease lapsed", j.State, j.LeaseExpiresAt, clk.Now())
+			}
+			clk.Advance(time.Second)
+			start(t, &Runner{Queue: h, Work: work, Workers: 1, Poll: 10 * time.Millisecond, Lease: 30 * time.Second, Now: clk.Now, Log: testLog(t)})
+			waitFor(t, "the released job to end", func() bool { return h.get(t, id).State.Terminal() })
+			if j := h.get(t, id); j.State != store.JobSucceeded || j.Attempts != 2 {
+				t.Fatalf("released job: %s after %d attempts (%q), want succeeded on attempt 2", j.State, j.Attempts, j.Error)
+			}
+		})
 	}
 }
 
