@@ -65,6 +65,11 @@ type Evaluations struct {
 	// Spec is the evaluation's settings (Programme and Seed come from the
 	// job's EvaluationParams).
 	Spec evaluation.Spec
+	// DigestKey is the lab's secret differencing key (at least
+	// disclosure.MinKeyBytes): with it, and a Records that implements
+	// CohortDigests, the job stores the keyed digests of its cohort for
+	// the differencing guard at publication.
+	DigestKey []byte
 	// Jobs, if set, lets the first Run remove the folders of jobs that
 	// have ended (those a crash left behind); *store.DB satisfies it.
 	Jobs JobReader
@@ -199,8 +204,12 @@ func (e *Evaluations) Run(ctx context.Context, job store.Job, report func(store.
 			return fmt.Errorf("jobs: rendering the report: %w", err)
 		}
 	}
-	if err := e.save(ctx, job.ID, subID, params.Programme, res.JSON, now()); err != nil {
+	ev, err := e.save(ctx, job.ID, subID, params.Programme, res.JSON, now())
+	if err != nil {
 		return fmt.Errorf("jobs: storing the evaluation: %w", err)
+	}
+	if err := e.saveDigests(ctx, ev.ID, res.PersonIDs, now()); err != nil {
+		return err
 	}
 	report(store.Progress{Stage: "done", Fraction: 1})
 	return nil
@@ -209,19 +218,47 @@ func (e *Evaluations) Run(ctx context.Context, job store.Job, report func(store.
 // save stores the evaluation, awaiting review: a new one, or the result
 // replaced when an earlier run of the job stored one before it was
 // interrupted.
-func (e *Evaluations) save(ctx context.Context, jobID, subID int64, programme string, result []byte, now time.Time) error {
+func (e *Evaluations) save(ctx context.Context, jobID, subID int64, programme string, result []byte, now time.Time) (store.Evaluation, error) {
 	prev, err := e.Records.Evaluations(ctx, store.AllOrgs(), store.EvaluationFilter{SubmissionID: &subID})
 	if err != nil {
-		return err
+		return store.Evaluation{}, err
 	}
 	for _, ev := range prev {
 		if ev.JobID != nil && *ev.JobID == jobID {
-			_, err := e.Records.ReplaceEvaluationResult(ctx, nil, ev.ID, result, now)
-			return err
+			return e.Records.ReplaceEvaluationResult(ctx, nil, ev.ID, result, now)
 		}
 	}
-	_, err = e.Records.CreateEvaluation(ctx, store.NewEvaluation{SubmissionID: subID, JobID: &jobID, Title: programme, Result: result}, now)
-	return err
+	return e.Records.CreateEvaluation(ctx, store.NewEvaluation{SubmissionID: subID, JobID: &jobID, Title: programme, Result: result}, now)
+}
+
+// CohortDigests is implemented by a store that keeps an evaluation's
+// cohort digests (the differencing guard's input) from the job that made
+// it until its publication (store.Publication.CohortDigests). The cohort's
+// person_ids exist only while the job runs, so the job must leave their
+// keyed digests behind.
+type CohortDigests interface {
+	SetCohortDigests(ctx context.Context, evaluationID int64, digests []byte, now time.Time) error
+}
+
+// saveDigests stores the cohort's keyed digests (a JSON array of
+// disclosure.Members) when a key is configured and the store keeps them.
+func (e *Evaluations) saveDigests(ctx context.Context, evaluationID int64, personIDs []string, now time.Time) error {
+	cd, ok := e.Records.(CohortDigests)
+	if len(e.DigestKey) == 0 || !ok {
+		return nil
+	}
+	members, err := disclosure.Members(e.DigestKey, personIDs)
+	if err != nil {
+		return fmt.Errorf("jobs: the differencing key: %w", err)
+	}
+	b, err := json.Marshal(members)
+	if err != nil {
+		return err
+	}
+	if err := cd.SetCohortDigests(ctx, evaluationID, b, now); err != nil {
+		return fmt.Errorf("jobs: storing the cohort digests: %w", err)
+	}
+	return nil
 }
 
 // fetchParticipants copies the stored participants file into the job's

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -107,6 +108,7 @@ func TestEvaluationJobRunsToReview(t *testing.T) {
 	w := newWorld(t)
 	file := w.participants(t, "jobsearch_plus")
 	f := newEvalFixture(t, file)
+	f.work.DigestKey = bytes.Repeat([]byte{7}, 32)
 	var mu sync.Mutex
 	var stages []string
 	work := func(ctx context.Context, job store.Job, report func(store.Progress)) error {
@@ -146,6 +148,15 @@ func TestEvaluationJobRunsToReview(t *testing.T) {
 		t.Errorf("stored evaluation: programme %q, %d matched; want jobsearch_plus with at least 50 matched", ev.Programme, ev.Counts.Matched)
 	}
 	assertNoIdentifiers(t, file, f.fs.evals[0].Result)
+	// The cohort's keyed digests are left for the differencing guard: one
+	// per linked participant, sorted, none a bare person_id.
+	var digests []string
+	if err := json.Unmarshal(f.fs.digests[1], &digests); err != nil {
+		t.Fatalf("cohort digests: %v", err)
+	}
+	if len(digests) != ev.Counts.Linked || !slices.IsSorted(digests) || len(digests) == 0 || len(digests[0]) != 64 {
+		t.Errorf("%d cohort digests (sorted %v), want one 64-hex digest per linked participant (%d)", len(digests), slices.IsSorted(digests), ev.Counts.Linked)
+	}
 	if entries, _ := os.ReadDir(f.dir); len(entries) != 0 {
 		t.Errorf("the job's folder was left behind: %v", entries)
 	}

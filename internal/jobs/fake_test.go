@@ -22,6 +22,7 @@ type fakeStore struct {
 	evals []store.Evaluation
 	// deleted records DeleteSubmissionFile calls by submission.
 	deleted map[int64]string
+	digests map[int64][]byte // by evaluation
 }
 
 func newFakeStore() *fakeStore {
@@ -204,4 +205,14 @@ func (f *fakeStore) Job(ctx context.Context, scope store.Scope, id int64) (store
 		return store.Job{}, fmt.Errorf("job %d: %w", id, store.ErrNotFound)
 	}
 	return f.jobs[id-1], nil
+}
+
+func (f *fakeStore) SetCohortDigests(ctx context.Context, evaluationID int64, digests []byte, now time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.digests == nil {
+		f.digests = map[int64][]byte{}
+	}
+	f.digests[evaluationID] = digests
+	return nil
 }

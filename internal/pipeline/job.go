@@ -73,6 +73,9 @@ type JobResult struct {
 	JSON    []byte
 	Summary string
 	Linkage linkage.Report
+	// PersonIDs are the linked cohort's spine person_ids (pseudonymous),
+	// for the differencing guard's keyed digests (disclosure.Members).
+	PersonIDs []string
 }
 
 // Stage names and the fraction of a typical job done when each starts. The
@@ -168,7 +171,11 @@ func RunJob(ctx context.Context, cfg JobConfig) (*JobResult, error) {
 	if err := writeAtomic(filepath.Join(cfg.WorkDir, "summary.txt"), sum.Bytes()); err != nil {
 		return nil, err
 	}
-	return &JobResult{Evaluation: ev, JSON: b, Summary: sum.String(), Linkage: cohort.Report}, nil
+	ids := make([]string, len(cohort.Members))
+	for i, m := range cohort.Members {
+		ids[i] = m.PersonID
+	}
+	return &JobResult{Evaluation: ev, JSON: b, Summary: sum.String(), Linkage: cohort.Report, PersonIDs: ids}, nil
 }
 
 // cohortFile is the linked cohort a job keeps in its work folder: the
