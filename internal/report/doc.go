@@ -27,6 +27,15 @@
 // every fourth week, the JSON and CSV every week). Withheld figures are
 // marked [c] and unavailable ones [x], the GSS symbols.
 //
+// TrialHTML renders the published report of a randomised trial (datalab
+// trial analyse writes it as trial_report.html) from the release that
+// internal/trials/results puts through the same disclosure control, with
+// the same template machinery (tables.html.tmpl), styles and accessibility
+// properties: the headline as an interval in words with its significance,
+// any departure from the locked plan at the top and in its own section,
+// the CONSORT flow, the attrition and balance judgement with the evidence
+// standard, the limitations and the method.
+//
 // CSV cells beginning with =, +, -, @, tab or carriage return are escaped
 // with a leading single quote, except plain decimal numbers (EscapeCell;
 // OWASP "CSV Injection").

@@ -15,8 +15,23 @@ import (
 //go:embed report.html.tmpl
 var htmlTemplate string
 
+//go:embed tables.html.tmpl
+var tablesTemplate string
+
 //go:embed report.css
 var css string
+
+// parseTemplate parses a page template with the shared table templates.
+func parseTemplate(name, page string, funcs template.FuncMap) (*template.Template, error) {
+	t, err := template.New(name).Funcs(funcs).Parse(page)
+	if err == nil {
+		t, err = t.Parse(tablesTemplate)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("report: template %s: %w", name, err)
+	}
+	return t, nil
+}
 
 // viewCell is one rendered cell.
 type viewCell struct {
@@ -56,14 +71,14 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	}
 	v := htmlView{Report: r, CSS: template.CSS(css), Tables: map[string]*viewTable{}, Figures: figs, Disclosed: r.Release.Stats()}
 	for _, t := range r.Release.Tables() {
-		vt := r.view(t)
+		vt := view(t, format)
 		v.Tables[t.ID()] = &vt
 	}
-	tmpl, err := template.New("report").Funcs(template.FuncMap{
+	tmpl, err := parseTemplate("report", htmlTemplate, template.FuncMap{
 		"table": func(id string) *viewTable { return v.Tables[id] }, // nil: no such table
-	}).Parse(htmlTemplate)
+	})
 	if err != nil {
-		return fmt.Errorf("report: template: %w", err)
+		return err
 	}
 	var buf bytes.Buffer
 	if err := tmpl.Execute(&buf, v); err != nil {
@@ -126,9 +141,11 @@ func format(table, rowKey, col string, v float64) string {
 	return fmtNum(v, 2)
 }
 
-// view lays out a published table for the HTML. Weekly tables show every
-// fourth week (all weeks are in the JSON and CSV tables).
-func (r *Report) view(t disclosure.Table) viewTable {
+// view lays out a published table for the HTML, words each shown statistic
+// with fmtStat (table id, row key, column key, value), and hides a "type"
+// column (it becomes the row's class). Weekly tables show every fourth week
+// (all weeks are in the JSON and CSV tables).
+func view(t disclosure.Table, fmtStat func(table, row, col string, v float64) string) viewTable {
 	cols := t.Columns()
 	skip := map[int]bool{}
 	for i, c := range cols {
@@ -175,7 +192,7 @@ func (r *Report) view(t disclosure.Table) viewTable {
 					vc.Text, vc.Class = thousands(n), "num"
 				default:
 					v, _ := c.Value()
-					vc.Text, vc.Class = format(t.ID(), row.Key(), cols[i].Key, v), "num"
+					vc.Text, vc.Class = fmtStat(t.ID(), row.Key(), cols[i].Key, v), "num"
 				}
 			}
 			if first {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/employment-data-lab/datalab/internal/evidence"
 	"github.com/employment-data-lab/datalab/internal/linkage"
+	"github.com/employment-data-lab/datalab/internal/report"
 	"github.com/employment-data-lab/datalab/internal/spine/index"
 	"github.com/employment-data-lab/datalab/internal/store"
 	"github.com/employment-data-lab/datalab/internal/trials/analysis"
@@ -183,7 +184,8 @@ type Publication struct {
 type Result struct {
 	Document   *Document
 	JSONPath   string
-	ReportPath string // "" when publication was refused
+	ReportPath string // trial_report.json; "" when publication was refused
+	HTMLPath   string // trial_report.html; "" when publication was refused
 	Summary    string
 }
 
@@ -358,6 +360,16 @@ func Analyse(ctx context.Context, db Records, cfg Config) (*Result, error) {
 		}
 		doc.Evidence = ev
 	}
+	if pub != nil && doc.Publication.Allowed {
+		var page bytes.Buffer
+		if err := report.TrialHTML(&page, trialModel(doc, pub)); err != nil {
+			return nil, fmt.Errorf("trial analyse: %w", err)
+		}
+		out.HTMLPath = filepath.Join(cfg.Out, "trial_report.html")
+		if err := writeAtomic(out.HTMLPath, page.Bytes()); err != nil {
+			return nil, err
+		}
+	}
 	if err := writeJSON(out.JSONPath, doc); err != nil {
 		return nil, err
 	}
@@ -368,6 +380,36 @@ func Analyse(ctx context.Context, db Records, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// trialModel is what the HTML report shows: the published release and the
+// plan's settings, never the stored document's exact counts.
+func trialModel(doc *Document, pub *Report) report.TrialModel {
+	m := report.TrialModel{
+		ID: doc.Trial.ID, Title: doc.Trial.Title, Arms: doc.Trial.Arms,
+		PlanHash: pub.PlanHash, PlanLockedAt: pub.PlanLockedAt,
+		Outcome: pub.Outcome, HorizonWeek: pub.HorizonWeek, Level: 1 - doc.Plan.AsRun.Alpha,
+		DepartureReason: pub.DepartureReason, Method: pub.Method,
+		GeneratedAt: doc.GeneratedAt.Format(time.RFC3339), Release: pub.Release(),
+	}
+	if doc.Plan.OutcomesFirstLinkedAt != nil {
+		m.OutcomesLinkedAt = doc.Plan.OutcomesFirstLinkedAt.UTC().Format(time.RFC3339)
+	}
+	for _, d := range pub.Departures {
+		m.Departures = append(m.Departures, report.TrialDeparture{Field: d.Field, Planned: d.Planned, Used: d.Used})
+	}
+	sms := 5
+	for _, q := range pub.Quality {
+		m.Quality = append(m.Quality, report.TrialQuality{Arm: q.Arm, Reference: q.Reference, AttritionOK: q.AttritionOK, BalanceOK: q.BalanceOK, MaxAbsSMD: q.MaxAbsSMD, Rule: q.Rule})
+		if !q.AttritionOK || !q.BalanceOK {
+			sms = 4
+		}
+	}
+	if doc.Evidence != nil {
+		sms = doc.Evidence.SMSLevel
+	}
+	m.SMSLevel = sms
+	return m
 }
 
 func estimateRow(c analysis.Contrast, p plan.Plan) Estimate {

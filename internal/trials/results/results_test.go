@@ -9,6 +9,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -169,6 +171,16 @@ func TestAnalyseNullTrial(t *testing.T) {
 		t.Error("lock after linking accepted")
 	}
 	noIdentifiers(t, w, out)
+	if res.HTMLPath != filepath.Join(out, "trial_report.html") {
+		t.Errorf("HTML report at %q", res.HTMLPath)
+	}
+	page := checkTrialHTML(t, res.HTMLPath)
+	if !strings.Contains(page, "None: the analysis was run exactly as the locked plan specified") || strings.Contains(page, "departs from its locked plan") {
+		t.Error("the report of an analysis run as planned does not say so")
+	}
+	if !strings.Contains(page, doc.Plan.Hash) || !strings.Contains(page, "level 5 of the Maryland Scientific Methods Scale") {
+		t.Error("the HTML report lacks the plan hash or the evidence standard")
+	}
 
 	var rep Report
 	b, _ := os.ReadFile(filepath.Join(out, "trial_report.json"))
@@ -211,6 +223,17 @@ func TestAnalyseDeparture(t *testing.T) {
 	if !strings.Contains(res.Summary, "DEPARTS FROM THE PLAN") || !strings.Contains(res.Summary, "planned 52, used 26") {
 		t.Errorf("summary:\n%s", res.Summary)
 	}
+	page := checkTrialHTML(t, res.HTMLPath)
+	for _, want := range []string{"This analysis departs from its locked plan.", cfg.AllowDeparture, "<th scope=\"row\">horizon_week</th><td>52</td><td>26</td>"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the HTML report does not show the departure: %q missing", want)
+		}
+	}
+	// The notice comes before the headline results.
+	if strings.Index(page, "departs from its locked plan") > strings.Index(page, `<h2 id="results">`) {
+		t.Error("the departure notice is not at the top of the report")
+	}
+	noIdentifiers(t, w, cfg.Out)
 	ds, _ := db.Deviations(ctx, "T1")
 	if len(ds) != 1 || ds[0].Reason != cfg.AllowDeparture {
 		t.Errorf("stored deviations %+v", ds)
@@ -336,6 +359,56 @@ func TestKnownEffectRecovered(t *testing.T) {
 	if d := c.Primary[0].Effect.Estimate - base.Primary[0].Effect.Estimate; !near(d, 1000, 1e-6) {
 		t.Errorf("a constant 1000 added to the treated moved the estimate by %.9g", d)
 	}
+}
+
+// checkTrialHTML reads trial_report.html and checks what every published
+// page must hold: no external URL and no script, headings in order from
+// one h1, captioned tables with scoped headers, a headline sentence with
+// its interval, and no count below 10 (every number in a count cell is 0
+// or at least 10, rounded to 5).
+func checkTrialHTML(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := string(b)
+	for _, bad := range []string{"http://", "https://", "<script", " src=", "@import", "url("} {
+		if strings.Contains(h, bad) {
+			t.Errorf("trial_report.html contains %q", bad)
+		}
+	}
+	for _, m := range regexp.MustCompile(`href="([^"]*)"`).FindAllStringSubmatch(h, -1) {
+		if !strings.HasPrefix(m[1], "#") {
+			t.Errorf("link to %q leaves the page", m[1])
+		}
+	}
+	last := 0
+	for _, m := range regexp.MustCompile(`<h([1-6])[ >]`).FindAllStringSubmatch(h, -1) {
+		level, _ := strconv.Atoi(m[1])
+		if level > last+1 {
+			t.Errorf("heading h%d follows h%d", level, last)
+		}
+		last = level
+	}
+	if strings.Count(h, "<h1") != 1 || strings.Count(h, "<table") != strings.Count(h, "<caption") || strings.Contains(h, "<th>") {
+		t.Error("want one h1, a caption on every table and a scope on every header cell")
+	}
+	if !strings.Contains(h, "confidence interval; best estimate") || !strings.Contains(h, "statistically significant") {
+		t.Error("no headline sentence with its interval and significance")
+	}
+	counts := 0
+	for _, m := range regexp.MustCompile(`<td class="num">([0-9][0-9,]*)</td>`).FindAllStringSubmatch(h, -1) {
+		n, _ := strconv.Atoi(strings.ReplaceAll(m[1], ",", ""))
+		counts++
+		if (n > 0 && n < 10) || n%5 != 0 {
+			t.Errorf("trial_report.html shows the count %d", n)
+		}
+	}
+	if counts < 8 {
+		t.Errorf("only %d counts in the HTML tables; the CONSORT flow is missing", counts)
+	}
+	return h
 }
 
 func identities(db string) linkage.IdentitySource { return pipeline.Identities(db) }

@@ -84,7 +84,7 @@ func writeSummary(w io.Writer, doc *Document) {
 	}
 	fmt.Fprintln(w)
 	if doc.Publication.Allowed {
-		fmt.Fprintf(w, "publication: %s (disclosure-controlled)\n", doc.Publication.File)
+		fmt.Fprintf(w, "publication: %s and trial_report.html (disclosure-controlled)\n", doc.Publication.File)
 	} else {
 		fmt.Fprintf(w, "publication: REFUSED: %s\n", doc.Publication.Reason)
 	}
