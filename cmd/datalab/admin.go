@@ -14,8 +14,6 @@ import (
 	"github.com/employment-data-lab/datalab/internal/server/service"
 )
 
-var errDemoPending = errors.New("serve --demo needs internal/labdemo, which is not in this build yet; start without --demo and create accounts with 'datalab admin create-user'")
-
 func newAdminCmd(a *app) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "admin",

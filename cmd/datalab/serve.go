@@ -8,7 +8,6 @@ import (
 
 func newServeCmd(a *app) *cobra.Command {
 	var o service.Options
-	var demo bool
 	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the lab's web service: uploads, job progress, review, publication",
@@ -33,15 +32,13 @@ plain http on loopback browsers may not send Secure cookies, so use
 CSRF token; sign-in is rate-limited per account and per client address.
 
 Create the first account with 'datalab admin create-user'.`,
-		Example: `  datalab admin create-user --db lab/lab.db --email admin@lab.example --role admin
+		Example: `  datalab serve --demo          # a synthetic lab with accounts for every role, printed at start-up
+  datalab admin create-user --db lab/lab.db --email admin@lab.example --role admin
   datalab serve --data lab --spine world/spine.duckdb --insecure-cookies
   datalab serve --db postgres://datalab:secret@127.0.0.1/datalab --spine world/spine.duckdb \
       --addr 0.0.0.0:8443 --tls-cert cert.pem --tls-key key.pem`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if demo {
-				return errDemoPending
-			}
 			o.Log, o.Stdout = a.log, a.stdout
 			return service.Run(cmd.Context(), o)
 		},
@@ -57,6 +54,6 @@ Create the first account with 'datalab admin create-user'.`,
 	f.BoolVar(&o.AllowRemote, "allow-remote", false, "allow a non-loopback --addr without TLS (a TLS proxy is in front)")
 	f.Int64Var(&o.MaxUpload, "max-upload", 20<<20, "largest participants file accepted, in bytes")
 	f.IntVar(&o.Workers, "workers", 0, "jobs run at once (default half the CPUs, at least 1)")
-	f.BoolVar(&demo, "demo", false, "start with a synthetic world, demo organisations and accounts, and a published example report")
+	f.BoolVar(&o.Demo, "demo", false, "start with a synthetic world, demo organisations and accounts, and a published example report")
 	return c
 }

@@ -217,8 +217,14 @@ func (s *Server) submissionPage(w http.ResponseWriter, r *http.Request, a *actor
 	}
 	s.audit(r, a, store.ActionView, "submission", itoa(id), nil)
 	p := s.newPage(r, a, "Submission "+itoa(id))
-	if v.Job != nil && !v.Job.State.Terminal() {
-		p.Refresh = 3 // progress without JavaScript
+	running := v.Job != nil && !v.Job.State.Terminal()
+	// Progress without JavaScript: the page updates itself only when the
+	// user asks (?watch=1) and offers to stop, since an automatic refresh
+	// moves screen-reader and keyboard users back to the top (WCAG 2.2.1,
+	// timing adjustable); by default it offers a refresh link.
+	watch := running && r.URL.Query().Get("watch") == "1"
+	if watch {
+		p.Refresh = 5
 	}
 	if r.URL.Query().Get("uploaded") != "" {
 		p.Flash = "File uploaded and checked"
@@ -226,8 +232,17 @@ func (s *Server) submissionPage(w http.ResponseWriter, r *http.Request, a *actor
 	p.Data = struct {
 		*submissionView
 		CanCancel, CanRerun bool
-	}{v, a.is(store.RoleProvider, store.RoleAnalyst), a.is(store.RoleAnalyst)}
+		Watching            bool
+	}{v, a.is(store.RoleProvider, store.RoleAnalyst), a.is(store.RoleAnalyst), watch}
 	return s.render(w, http.StatusOK, "submission", p)
+}
+
+// notFoundPage answers any path no route matches.
+func (s *Server) notFoundPage(w http.ResponseWriter, r *http.Request, a *actor) error {
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		return writeJSON(w, http.StatusNotFound, apiError{Error: apiErrorBody{Status: 404, Message: "no such API endpoint; see /api/openapi.json"}})
+	}
+	return errorf(KindNotFound, "There is no page at this address. Check it, or start again from the start page.")
 }
 
 func (s *Server) cancelPost(w http.ResponseWriter, r *http.Request, a *actor) error {

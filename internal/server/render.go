@@ -245,7 +245,11 @@ var anyone []store.Role
 // signed in or not). POST routes check the CSRF token before h runs,
 // except multipart uploads, which check it in the handler (see upload).
 func (s *Server) page(method, pattern string, roles []store.Role, h pageFunc) {
-	s.handle(method, pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s.handle(method, pattern, s.wrapPage(method, roles, h))
+}
+
+func (s *Server) wrapPage(method string, roles []store.Role, h pageFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a, err := s.resolve(r)
 		if err == nil && roles != nil {
 			switch {
@@ -270,7 +274,7 @@ func (s *Server) page(method, pattern string, roles []store.Role, h pageFunc) {
 		if err != nil {
 			s.pageError(w, r, a, err)
 		}
-	}))
+	})
 }
 
 func (s *Server) pageError(w http.ResponseWriter, r *http.Request, a *actor, err error) {

@@ -26,7 +26,8 @@ func (s *Server) registerRoutes() {
 		w.Write([]byte("ok\n"))
 	})
 
-	// Pages.
+	// Pages. Any other path is a GOV.UK-styled 404 (not in Routes).
+	s.mux.Handle("/", s.wrapPage(http.MethodGet, anyone, s.notFoundPage))
 	s.page("GET", "/{$}", anyone, s.homePage)
 	s.page("GET", "/signin", anyone, s.signInPage)
 	s.page("POST", "/signin", anyone, s.signInPost)

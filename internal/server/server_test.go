@@ -588,7 +588,7 @@ func TestUploadChecks(t *testing.T) {
 		// field, a queued job.
 		sub := a.uploadOK("Work <b>Well</b>")
 		page := body(t, a.get(fmt.Sprintf("/submissions/%d", sub)))
-		for _, want := range []string{"Usable participants", "date_of_birth", "govuk-tag--grey\">Queued", `http-equiv="refresh"`, "Work &lt;b&gt;Well&lt;/b&gt;"} {
+		for _, want := range []string{"Usable participants", "date_of_birth", "govuk-tag--grey\">Queued", "update automatically", "Work &lt;b&gt;Well&lt;/b&gt;"} {
 			if !strings.Contains(page, want) {
 				t.Errorf("submission page lacks %q", want)
 			}

@@ -17,11 +17,12 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"text/tabwriter"
 	"time"
 
 	"github.com/employment-data-lab/datalab/internal/jobs"
+	"github.com/employment-data-lab/datalab/internal/labdemo"
 	"github.com/employment-data-lab/datalab/internal/pipeline"
-	"github.com/employment-data-lab/datalab/internal/report"
 	"github.com/employment-data-lab/datalab/internal/server"
 	"github.com/employment-data-lab/datalab/internal/store"
 )
@@ -43,10 +44,15 @@ type Options struct {
 	// AllowRemote permits a non-loopback address without TLS (behind a
 	// TLS-terminating proxy).
 	AllowRemote bool
-	MaxUpload   int64
-	Workers     int
-	Log         *slog.Logger
-	Stdout      io.Writer
+	// Demo seeds a synthetic world, demo organisations and accounts and a
+	// published example report (internal/labdemo) and prints the
+	// accounts. On plain http on loopback it also drops the cookies'
+	// Secure attribute, as InsecureCookies does, so any browser can sign in.
+	Demo      bool
+	MaxUpload int64
+	Workers   int
+	Log       *slog.Logger
+	Stdout    io.Writer
 	// Ready, if set, receives the server's base URL once it listens.
 	Ready func(url string)
 }
@@ -100,15 +106,30 @@ func Run(ctx context.Context, o Options) error {
 	}
 	defer db.Close()
 
-	render := func(ctx context.Context, evaluationJSON []byte) ([]byte, error) {
-		return report.RenderHTML(evaluationJSON, report.Options{})
-	}
+	render := jobs.Render(jobs.RenderReport)
 	runner := &jobs.Runner{Queue: db, Workers: o.Workers, Log: o.Log.With("component", "jobs")}
-	if o.Spine != "" {
-		sp, err := pipeline.OpenSpine(ctx, o.Spine, o.Log)
+	var sp *pipeline.Spine
+	if o.Demo {
+		if o.Spine != "" {
+			return errors.New("serve: --demo builds its own spine; leave out --spine")
+		}
+		fmt.Fprintf(o.Stdout, "Seeding the demo lab in %s (a synthetic world, its spine, two provider organisations, a published report; about a minute the first time)...\n", o.DataDir)
+		res, err := labdemo.Seed(ctx, labdemo.Options{DataDir: o.DataDir, Store: db, Render: render, Log: o.Log.With("component", "demo")})
 		if err != nil {
+			return fmt.Errorf("serve --demo: %w", err)
+		}
+		sp = res.Spine
+		printDemo(o.Stdout, res)
+		if loop && !tls && !o.InsecureCookies {
+			o.InsecureCookies = true
+			fmt.Fprintln(o.Stdout, "Demo on plain http: cookies are sent without the Secure attribute (loopback only).")
+		}
+	} else if o.Spine != "" {
+		if sp, err = pipeline.OpenSpine(ctx, o.Spine, o.Log); err != nil {
 			return fmt.Errorf("serve: %w", err)
 		}
+	}
+	if sp != nil {
 		work := &jobs.Evaluations{Records: db, Spine: sp, Dir: filepath.Join(o.DataDir, "jobs"), Render: render,
 			Log: o.Log.With("component", "evaluation")}
 		runner.Work = work.Run
@@ -118,7 +139,7 @@ func Run(ctx context.Context, o Options) error {
 
 	srv, err := server.New(server.Config{
 		Store:  db,
-		Render: render,
+		Render: server.Render(render),
 		Enqueue: func(org, sub int64, programme string) (store.NewJob, error) {
 			return jobs.NewEvaluationJob(org, sub, jobs.EvaluationParams{Programme: programme})
 		},
@@ -191,6 +212,19 @@ func Run(ctx context.Context, o Options) error {
 	stop()
 	wg.Wait()
 	return runErr
+}
+
+func printDemo(w io.Writer, res *labdemo.Result) {
+	fmt.Fprintln(w, "Demo accounts (passwords are new at every start):")
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "  role\temail\tpassword\torganisation")
+	for _, a := range res.Accounts {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", a.Role, a.Email, a.Password, a.Organisation)
+	}
+	tw.Flush()
+	if res.Published.Slug != "" {
+		fmt.Fprintf(w, "Published example report: /published/%s\n", res.Published.Slug)
+	}
 }
 
 // CreateUser is `datalab admin create-user`: it opens the store and adds
