@@ -124,8 +124,8 @@ func TestEvaluationJobRunsToReview(t *testing.T) {
 	j := f.job(1, "jobsearch_plus")
 	r.Notify()
 	waitFor(t, "the evaluation job to end", func() bool { return f.fs.job(j.ID).State.Terminal() })
-	if got := f.fs.job(j.ID); got.State != store.JobSucceeded {
-		t.Fatalf("job %s: %q", got.State, got.Error)
+	if got := f.fs.job(j.ID); got.State != store.JobSucceeded || got.Stage != "done" || math.Abs(got.Progress-1) > 1e-9 {
+		t.Fatalf("job %s at %q (%v): %q; want succeeded, done, 1", got.State, got.Stage, got.Progress, got.Error)
 	}
 	mu.Lock()
 	for _, want := range []string{"linkage", "matching", "subgroups", "done"} {

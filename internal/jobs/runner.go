@@ -222,6 +222,15 @@ func (s *Runner) run(ctx context.Context, worker string, job store.Job) {
 	cause := context.Cause(jctx)
 	switch {
 	case err == nil:
+		// The last stage reported (heartbeats write at most once a
+		// second) is recorded with the end, so the job shows where it
+		// finished.
+		mu.Lock()
+		p := prog
+		mu.Unlock()
+		if _, err := s.Queue.Heartbeat(ectx, job.ID, worker, p, s.Now(), s.Lease); err != nil && !errors.Is(err, store.ErrLeaseLost) {
+			log.Warn("recording the job's last progress failed", "err", err)
+		}
 		if err := s.Queue.CompleteJob(ectx, job.ID, worker, s.Now()); err != nil {
 			log.Error("job done but recording it failed; recovery will run it again", "err", err)
 			return
