@@ -3,6 +3,7 @@ package labdemo
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -123,5 +124,63 @@ func TestPasswordAlphabetAndLength(t *testing.T) {
 	}
 	if _, err := password(bytes.NewReader(nil)); err == nil {
 		t.Error("an exhausted random source gave a password")
+	}
+}
+
+// cancelOn is a slog handler that calls cancel when a record with message
+// msg is logged: a way to stop Seed at a known point.
+type cancelOn struct {
+	msg    string
+	cancel context.CancelFunc
+}
+
+func (h cancelOn) Enabled(context.Context, slog.Level) bool { return true }
+func (h cancelOn) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == h.msg {
+		h.cancel()
+	}
+	return nil
+}
+func (h cancelOn) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h cancelOn) WithGroup(string) slog.Handler      { return h }
+
+// TestSeedResumesAfterInterruption stops the first start while the first
+// demo job runs (as Ctrl-C would): the next start must finish the same
+// submissions' jobs, not upload again.
+func TestSeedResumesAfterInterruption(t *testing.T) {
+	if testing.Short() {
+		t.Skip("seeds a synthetic world (about 10 s)")
+	}
+	dir := t.TempDir()
+	db, err := store.OpenWith(context.Background(), filepath.Join(dir, "lab.db"), store.Options{Password: store.PasswordParams{Time: 1, MemoryKiB: 64, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	opt := Options{DataDir: dir, Store: db, People: 12000, Seed: 2, MinCohort: 30, Log: slog.New(cancelOn{"job started", cancel})}
+	if _, err := Seed(ctx, opt); err == nil {
+		t.Fatal("Seed stopped mid-job returned no error")
+	}
+	opt.Log = nil
+	res, err := Seed(context.Background(), opt)
+	if err != nil {
+		t.Fatalf("seeding after the interruption: %v", err)
+	}
+	if res.Published.Slug == "" || res.AwaitingReview.ID == 0 {
+		t.Fatalf("after the interruption: published %q, awaiting review %d", res.Published.Slug, res.AwaitingReview.ID)
+	}
+	subs, err := db.Submissions(context.Background(), store.AllOrgs())
+	if err != nil || len(subs) != 2 {
+		t.Errorf("%d submissions after the interruption (%v), want the 2 first uploaded", len(subs), err)
+	}
+	js, err := db.Jobs(context.Background(), store.AllOrgs(), store.JobFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range js {
+		if j.State != store.JobSucceeded {
+			t.Errorf("job %d is %s (%q)", j.ID, j.State, j.Error)
+		}
 	}
 }
