@@ -205,10 +205,11 @@ func (s *Runner) run(ctx context.Context, worker string, job store.Job) {
 		default:
 		}
 	}
+	last := func() store.Progress { mu.Lock(); defer mu.Unlock(); return prog }
 	hbDone := make(chan struct{})
 	go func() {
 		defer close(hbDone)
-		s.heartbeat(jctx, cancel, job, worker, log, changed, func() store.Progress { mu.Lock(); defer mu.Unlock(); return prog })
+		s.heartbeat(jctx, cancel, job, worker, log, changed, last)
 	}()
 	t0 := time.Now()
 	err := s.safeWork(jctx, job, report)
@@ -222,15 +223,7 @@ func (s *Runner) run(ctx context.Context, worker string, job store.Job) {
 	cause := context.Cause(jctx)
 	switch {
 	case err == nil:
-		// The last stage reported (heartbeats write at most once a
-		// second) is recorded with the end, so the job shows where it
-		// finished.
-		mu.Lock()
-		p := prog
-		mu.Unlock()
-		if _, err := s.Queue.Heartbeat(ectx, job.ID, worker, p, s.Now(), s.Lease); err != nil && !errors.Is(err, store.ErrLeaseLost) {
-			log.Warn("recording the job's last progress failed", "err", err)
-		}
+		s.flush(ectx, job, worker, log, last())
 		if err := s.Queue.CompleteJob(ectx, job.ID, worker, s.Now()); err != nil {
 			log.Error("job done but recording it failed; recovery will run it again", "err", err)
 			return
@@ -239,6 +232,7 @@ func (s *Runner) run(ctx context.Context, worker string, job store.Job) {
 	case errors.Is(cause, errLeaseLost):
 		log.Warn("job abandoned: its lease was lost (recovered by another worker)", "err", err)
 	case errors.Is(cause, ErrCancelRequested):
+		s.flush(ectx, job, worker, log, last())
 		if err := s.Queue.AcknowledgeCancel(ectx, job.ID, worker, s.Now()); err != nil {
 			log.Error("job cancelled but recording it failed", "err", err)
 			return
@@ -247,9 +241,7 @@ func (s *Runner) run(ctx context.Context, worker string, job store.Job) {
 	case ctx.Err() != nil:
 		// Let the lease lapse now rather than a lease from now, so the next
 		// start (or another process's runner) recovers the job at once.
-		mu.Lock()
-		p := prog
-		mu.Unlock()
+		p := last()
 		if _, err := s.Queue.Heartbeat(ectx, job.ID, worker, p, s.Now(), time.Microsecond); err != nil {
 			log.Warn("runner stopping: job left for recovery when its lease expires", "stage", p.Stage, "err", err)
 			return
@@ -258,9 +250,20 @@ func (s *Runner) run(ctx context.Context, worker string, job store.Job) {
 	default:
 		reason := Reason(job, err)
 		log.Error("job failed", "err", err, "reason", reason)
+		s.flush(ectx, job, worker, log, last())
 		if err := s.Queue.FailJob(ectx, job.ID, worker, reason, s.Now()); err != nil {
 			log.Error("job failed and recording it failed too", "err", err)
 		}
+	}
+}
+
+// flush records the job's last progress before its end is recorded
+// (heartbeats write at most once a second, so the last stage may not be
+// written yet): the job then shows where it finished, failed or was
+// cancelled.
+func (s *Runner) flush(ctx context.Context, job store.Job, worker string, log *slog.Logger, p store.Progress) {
+	if _, err := s.Queue.Heartbeat(ctx, job.ID, worker, p, s.Now(), s.Lease); err != nil && !errors.Is(err, store.ErrLeaseLost) {
+		log.Warn("recording the job's last progress failed", "err", err)
 	}
 }
 
