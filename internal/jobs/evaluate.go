@@ -308,7 +308,7 @@ func providerError(err error) error {
 	case errors.Is(err, evaluation.ErrNoParticipants):
 		return Refuse(msg, err)
 	case errors.Is(err, pipeline.ErrParticipantsGone):
-		return Refuse("the participants file was deleted before linkage finished (the job was interrupted); upload the file again", err)
+		return Refuse("the participants file is no longer held (the lab deletes identifiers once linkage finishes or a job ends, and this run has no linked cohort to resume from); upload the file again to evaluate it", err)
 	}
 	return err
 }
