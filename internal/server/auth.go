@@ -235,6 +235,10 @@ func (s *Server) audit(r *http.Request, a *actor, action, objectType, objectID s
 		e.ActorID = &id
 		e.OrgID = a.OrgID
 	}
+	if s.auditQ != nil {
+		s.auditQ.add(e)
+		return
+	}
 	if _, err := s.store.Audit(r.Context(), e); err != nil {
 		s.log.Error("audit log write failed", "action", action, "object", objectType+"/"+objectID, "err", err)
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"html/template"
 	"io/fs"
@@ -44,6 +45,11 @@ type Config struct {
 	TLS bool
 	// SessionTTL is how long a session lasts (default 8 hours).
 	SessionTTL time.Duration
+	// AuditQueue, when above 0, writes the server's own audit rows
+	// (sign-ins, views, downloads) from a queue of this length off the
+	// request path (see auditWriter); 0 writes each within its request.
+	// Call Close at shutdown to write what is queued.
+	AuditQueue int
 	// LoginPerMinute and LoginBurst set the sign-in rate limit, applied
 	// per account and per client IP (default 5 a minute, burst 10).
 	LoginPerMinute float64
@@ -63,6 +69,7 @@ type Server struct {
 	loginUser *limiter
 	loginIP   *limiter
 	routes    []route
+	auditQ    *auditWriter
 }
 
 // route is one registered pattern, kept for the OpenAPI coverage check.
@@ -115,10 +122,22 @@ func New(cfg Config) (*Server, error) {
 	if s.pages, err = parsePages(web.Templates()); err != nil {
 		return nil, err
 	}
+	if cfg.AuditQueue > 0 {
+		s.auditQ = newAuditWriter(cfg.Store, cfg.AuditQueue, s.log.Error)
+	}
 	s.mux = http.NewServeMux()
 	s.registerRoutes()
 	s.handler = securityHeaders(s.mux, cfg.TLS)
 	return s, nil
+}
+
+// Close writes any queued audit rows (Config.AuditQueue) and stops the
+// writer; call it after the HTTP server has shut down.
+func (s *Server) Close(ctx context.Context) error {
+	if s.auditQ == nil {
+		return nil
+	}
+	return s.auditQ.close(ctx)
 }
 
 // ServeHTTP serves pages, assets and the API.

@@ -35,7 +35,7 @@ import (
 const pw = "correct horse battery staple"
 
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	db      *store.DB
 	srv     *server.Server
 	ts      *httptest.Server
@@ -61,7 +61,7 @@ func forEachBackend(t *testing.T, f func(t *testing.T, e *env)) {
 	}
 }
 
-func postgresSchema(t *testing.T, base string) string {
+func postgresSchema(t testing.TB, base string) string {
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +83,7 @@ func postgresSchema(t *testing.T, base string) string {
 	return base + sep + "search_path=" + schema
 }
 
-func newEnv(t *testing.T, dsn string) *env {
+func newEnv(t testing.TB, dsn string, tune ...func(*server.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	db, err := store.OpenWith(ctx, dsn, store.Options{Password: store.PasswordParams{Time: 1, MemoryKiB: 64, Threads: 1}})
@@ -115,7 +115,7 @@ func newEnv(t *testing.T, dsn string) *env {
 			t.Fatal(err)
 		}
 	}
-	e.srv, err = server.New(server.Config{
+	cfg := server.Config{
 		Store: db,
 		Render: func(ctx context.Context, evaluationJSON []byte) ([]byte, error) {
 			e.renders++
@@ -132,16 +132,25 @@ func newEnv(t *testing.T, dsn string) *env {
 		MaxUpload: 64 << 10,
 		// httptest serves plain http on loopback.
 		SecureCookies: false,
-	})
+	}
+	for _, f := range tune {
+		f(&cfg)
+	}
+	e.srv, err = server.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.ts = httptest.NewServer(e.srv)
-	t.Cleanup(e.ts.Close)
+	t.Cleanup(func() {
+		e.ts.Close()
+		if err := e.srv.Close(context.Background()); err != nil {
+			t.Error(err)
+		}
+	})
 	return e
 }
 
-type testLog struct{ t *testing.T }
+type testLog struct{ t testing.TB }
 
 func (l testLog) Write(b []byte) (int, error) {
 	l.t.Log(strings.TrimSpace(string(b)))
@@ -247,7 +256,7 @@ func (c *client) upload(path, filename, programme string, content []byte) *http.
 	return c.do(req)
 }
 
-func body(t *testing.T, res *http.Response) string {
+func body(t testing.TB, res *http.Response) string {
 	t.Helper()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {

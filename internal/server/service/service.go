@@ -147,6 +147,7 @@ func Run(ctx context.Context, o Options) error {
 		Log:           o.Log,
 		MaxUpload:     o.MaxUpload,
 		SecureCookies: !o.InsecureCookies,
+		AuditQueue:    4096,
 		TLS:           tls,
 	})
 	if err != nil {
@@ -208,6 +209,9 @@ func Run(ctx context.Context, o Options) error {
 	defer cancel()
 	if err := hs.Shutdown(shutCtx); err != nil && runErr == nil {
 		runErr = fmt.Errorf("serve: shutting down HTTP: %w", err)
+	}
+	if err := srv.Close(shutCtx); err != nil && runErr == nil {
+		runErr = fmt.Errorf("serve: writing the queued audit rows: %w", err)
 	}
 	stop()
 	wg.Wait()
