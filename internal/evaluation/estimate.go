@@ -17,11 +17,12 @@ type estimator struct {
 	sample   impact.Sample
 	outs     []timeline.Outcomes // by compact unit
 	variance impact.VarianceSpec
-	// setTreated gives, for matching without replacement, the compact index
-	// of each matched set's participant (-1 otherwise), so a set whose
-	// participant's outcome is unavailable is dropped whole rather than
-	// leaving its comparators unpaired.
-	setTreated map[int]int
+	// setTreated gives, for matching without replacement, for each sample
+	// row the compact index of its matched set's participant (nil
+	// otherwise), so a set whose participant's outcome is unavailable is
+	// dropped whole rather than leaving its comparators unpaired. A slice by
+	// row, not a map by set: values runs once per outcome and week.
+	setTreated []int
 	// pairs lists (participant, comparator) compact indices for 1:1
 	// matching without replacement, for Rosenbaum bounds.
 	pairs [][2]int
@@ -80,10 +81,20 @@ func newEstimator(ctx context.Context, units []Unit, res *matching.Result, worke
 		return nil, fmt.Errorf("evaluation: outcomes: %w", err)
 	}
 	if s.Method == matching.Nearest && !s.Replace {
-		e.setTreated = map[int]int{}
+		bySet := make([]int, len(res.Set)) // set ids index participants (0, 1, …)
+		for i := range bySet {
+			bySet[i] = -1
+		}
 		for k := range full.Unit {
-			if full.Treated[k] {
-				e.setTreated[full.Set[k]] = full.Unit[k]
+			if full.Treated[k] && full.Set[k] >= 0 {
+				bySet[full.Set[k]] = full.Unit[k]
+			}
+		}
+		e.setTreated = make([]int, len(full.Unit))
+		for k := range full.Unit {
+			e.setTreated[k] = -1
+			if s := full.Set[k]; s >= 0 {
+				e.setTreated[k] = bySet[s]
 			}
 		}
 		if s.Ratio == 1 {
@@ -107,7 +118,7 @@ func (e *estimator) values(h Headline) ([]float64, []bool) {
 		// Drop a matched set whose participant's outcome is unavailable.
 		for k, u := range e.sample.Unit {
 			if !e.sample.Treated[k] {
-				if t, has := e.setTreated[e.sample.Set[k]]; has && !ok[t] {
+				if t := e.setTreated[k]; t >= 0 && !ok[t] {
 					ok[u] = false
 				}
 			}

@@ -175,8 +175,11 @@ func Estimate(ctx context.Context, y []float64, ok []bool, s Sample, spec Varian
 	e := Effect{Level: spec.Level, Variance: spec.Method}
 	nan := math.NaN()
 	rows := make([]int, 0, n)
-	seen := map[int]bool{}
-	unavailable := map[int]bool{}
+	// Per unit (an index into y): whether it has been counted as seen or
+	// as unavailable. A slice, not maps: Estimate runs once per outcome and
+	// week, so this loop is hot on large samples.
+	const seenUnit, unavailableUnit = 1, 2
+	state := make([]uint8, len(y))
 	for r := range n {
 		u := s.Unit[r]
 		w := s.Weight[r]
@@ -186,9 +189,12 @@ func Estimate(ctx context.Context, y []float64, ok []bool, s Sample, spec Varian
 			}
 			continue
 		}
+		if u < 0 || u >= len(y) {
+			return Effect{}, fmt.Errorf("impact.Estimate: row %d refers to unit %d, outside the %d outcomes; Sample.Unit must index y", r, u, len(y))
+		}
 		if (ok != nil && !ok[u]) || math.IsNaN(y[u]) {
-			if !unavailable[u] {
-				unavailable[u] = true
+			if state[u]&unavailableUnit == 0 {
+				state[u] |= unavailableUnit
 				if s.Treated[r] {
 					e.UnavailableTreated++
 				} else {
@@ -198,8 +204,8 @@ func Estimate(ctx context.Context, y []float64, ok []bool, s Sample, spec Varian
 			continue
 		}
 		rows = append(rows, r)
-		if !seen[u] {
-			seen[u] = true
+		if state[u]&seenUnit == 0 {
+			state[u] |= seenUnit
 			if s.Treated[r] {
 				e.Treated++
 			} else {
@@ -248,19 +254,16 @@ func Estimate(ctx context.Context, y []float64, ok []bool, s Sample, spec Varian
 	var meat *mat.SymDense
 	switch spec.Method {
 	case ClusterSets:
-		ids := make([]int, nr)
+		raw := make([]int, nr)
 		for k, r := range rows {
-			ids[k] = s.Set[r]
+			raw[k] = s.Set[r]
 		}
-		meat, e.Clusters = clusterMeat(score, ids)
+		ids, g := denseIDs(raw)
+		meat, e.Clusters = clusterMeat(score, ids, g)
 	case TwoWay:
 		meat, e.Clusters = twoWayMeat(score, rows, s)
 	case Robust:
-		ids := make([]int, nr)
-		for k := range ids {
-			ids[k] = k
-		}
-		meat, _ = clusterMeat(score, ids)
+		meat = rowMeat(score)
 	}
 	if meat == nil {
 		return Effect{}, fmt.Errorf("impact.Estimate: only one cluster; a cluster-robust variance needs at least two matched sets")
