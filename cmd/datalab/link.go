@@ -111,4 +111,3 @@ func spineCoverage(ctx context.Context, src string) (*timeline.Interval, error) 
 	}
 	return &timeline.Interval{Start: w.Start, End: w.End}, nil
 }
-

@@ -71,7 +71,9 @@ func Evaluate(ctx context.Context, cfg Config) (*Result, error) {
 	stage := func(name string) func() {
 		t0 := time.Now()
 		log.Info("stage started", "stage", name)
-		return func() { log.Info("stage done", "stage", name, "seconds", fmt.Sprintf("%.2f", time.Since(t0).Seconds())) }
+		return func() {
+			log.Info("stage done", "stage", name, "seconds", fmt.Sprintf("%.2f", time.Since(t0).Seconds()))
+		}
 	}
 
 	// The spine: a database, or a folder imported first.
