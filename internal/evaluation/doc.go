@@ -20,4 +20,13 @@
 // they join (Sianesi 2004; DESIGN.md §2). The estimand is then "joining now
 // versus not joining now"; the number of matched comparators who joined
 // later is reported, and NeverParticipated offers the alternative.
+//
+// Small cohorts often leave a level of a categorical covariate without
+// participants (a provider that works in one region), which separates the
+// groups and leaves the logit estimate undefined (Albert & Anderson 1984;
+// Heinze & Schemper 2002). The comparison units at such a level are left
+// out before the fit — the limit of the maximum-likelihood fit, where their
+// score is 0 — and recorded in Method.RestrictedLevels and the warnings
+// (restrict.go). Separation by a level without comparison units, or by a
+// numeric covariate, is a genuine lack of comparators and stops the run.
 package evaluation

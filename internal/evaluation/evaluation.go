@@ -95,6 +95,14 @@ type Method struct {
 	SpineWindow       string   `json:"spine_window"`
 	ProgramVersion    string   `json:"program_version"`
 	ParticipantsHash  string   `json:"participants_hash,omitempty"`
+	// RestrictedLevels lists the categorical covariate levels no
+	// participant has; their comparison units were left out of the
+	// propensity model and the matching (empty when none were).
+	RestrictedLevels []RestrictedLevel `json:"restricted_levels"`
+	// ConstantCovariates lists design columns with one value for every
+	// analysed unit, left out of the propensity model (Covariates lists
+	// the columns it used).
+	ConstantCovariates []string `json:"constant_covariates"`
 }
 
 // Coefficient is one term of the fitted propensity model.

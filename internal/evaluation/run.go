@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 
 	"github.com/employment-data-lab/datalab/internal/matching"
 	"github.com/employment-data-lab/datalab/internal/timeline"
@@ -83,12 +85,44 @@ func Run(ctx context.Context, sp Spine, cohort []Participant, spec Spec) (*Evalu
 		return nil, err
 	}
 
+	// Comparison units at a categorical level no participant has would
+	// separate the groups (see restrictToParticipantLevels); leave them
+	// out of the model and the matching, but keep every unit for the
+	// balance table's "before" column.
+	allUnits, allCovs, allTreated := units, covs, isTreated
+	keep, restricted := restrictToParticipantLevels(units, covs)
+	if len(restricted) > 0 {
+		units, covs, isTreated = make([]Unit, len(keep)), make([]timeline.Covariates, len(keep)), make([]bool, len(keep))
+		for k, i := range keep {
+			units[k], covs[k], isTreated[k] = allUnits[i], allCovs[i], allTreated[i]
+		}
+		var names []string
+		for _, r := range restricted {
+			names = append(names, r.String())
+		}
+		ev.Warnings = append(ev.Warnings, fmt.Sprintf("no participant has %s: those comparison units were left out of the propensity model and the matching (exact matching on the participants' levels), since their propensity score would be 0 and the model's coefficient for the level would not exist", strings.Join(names, ", ")))
+		if len(keep) == ev.Counts.Eligible {
+			return nil, fmt.Errorf("evaluation of %q: no comparison unit shares the participants' levels of sex, region, benefit class and disability (%s have no participants); widen the eligibility rule or the pool", spec.Programme, strings.Join(names, ", "))
+		}
+	}
+
 	// 4. Propensity model on dummy-coded covariates.
 	spec.Progress("propensity model")
 	enc := timeline.NewEncoder(covs, timeline.TreatmentCoding)
 	X, err := design(enc, covs)
 	if err != nil {
 		return nil, fmt.Errorf("evaluation: covariate matrix: %w", err)
+	}
+	// A column constant over every analysed unit (weeks on an inactivity
+	// benefit when only out-of-work claimants are eligible) carries no
+	// information and is aliased with the intercept; R's glm reports its
+	// coefficient as NA. Leave it out, and say so.
+	X, constant, err := dropConstantColumns(X)
+	if err != nil {
+		return nil, fmt.Errorf("evaluation: covariate matrix: %w", err)
+	}
+	if len(constant) > 0 {
+		ev.Warnings = append(ev.Warnings, fmt.Sprintf("covariates %s have one value for every analysed unit, so they were left out of the propensity model (they cannot differ between the groups)", strings.Join(constant, ", ")))
 	}
 	model, err := matching.Fit(ctx, X, isTreated, matching.PropensitySpec{Workers: spec.Workers})
 	if err != nil {
@@ -121,16 +155,26 @@ func Run(ctx context.Context, sp Spine, cohort []Participant, spec Spec) (*Evalu
 	if ev.Counts.Matched == 0 {
 		return nil, fmt.Errorf("evaluation of %q: no participant found a comparator (%d outside the caliper, %d with no comparator in their start month); try a wider --caliper or a larger pool", spec.Programme, c.TreatedOutsideCaliper, c.TreatedNoControls)
 	}
-	ev.Method = method(spec, res, enc, elig, sp)
+	ev.Method = method(spec, res, X, elig, sp)
+	ev.Method.RestrictedLevels, ev.Method.ConstantCovariates = restricted, constant
 
 	// 6. Balance before and after, on every level of every covariate.
 	spec.Progress("balance")
-	full := timeline.NewEncoder(covs, timeline.IndicatorCoding)
-	B, err := design(full, covs)
+	// Over every unit, so a restricted level is still reported (its
+	// comparison units have weight 0 after matching).
+	full := timeline.NewEncoder(allCovs, timeline.IndicatorCoding)
+	B, err := design(full, allCovs)
 	if err != nil {
 		return nil, fmt.Errorf("evaluation: balance matrix: %w", err)
 	}
-	for _, r := range matching.Balance(B, isTreated, nil, res.Weights) {
+	after := res.Weights
+	if len(restricted) > 0 {
+		after = make([]float64, len(allUnits))
+		for k, i := range keep {
+			after[i] = res.Weights[k]
+		}
+	}
+	for _, r := range matching.Balance(B, allTreated, nil, after) {
 		ev.Balance = append(ev.Balance, BalanceRow{Covariate: r.Covariate, SMDBefore: ptr(r.SMDBefore), SMDAfter: ptr(r.SMDAfter),
 			VarianceRatioBefore: ptr(r.VarianceRatioBefore), VarianceRatioAfter: ptr(r.VarianceRatioAfter), Flag: r.Flag})
 		if r.Flag {
@@ -193,7 +237,7 @@ func findRow(rows []EstimateRow, h Headline) EstimateRow {
 	return EstimateRow{Outcome: h.Outcome, Week: intPtr(h.Week)}
 }
 
-func method(spec Spec, res *matching.Result, enc *timeline.Encoder, elig Eligibility, sp Spine) Method {
+func method(spec Spec, res *matching.Result, X *matching.Design, elig Eligibility, sp Spine) Method {
 	s := res.Spec
 	m := Method{
 		Estimand: "ATT (average treatment effect on the treated): joining the programme now versus not joining now",
@@ -217,9 +261,7 @@ func method(spec Spec, res *matching.Result, enc *timeline.Encoder, elig Eligibi
 	if s.Method == matching.Nearest && !math.IsInf(s.Caliper, 1) {
 		m.Caliper, m.CaliperWidth = ptr(s.Caliper), ptr(res.CaliperWidth)
 	}
-	for _, col := range enc.Columns() {
-		m.Covariates = append(m.Covariates, col.Name)
-	}
+	m.Covariates = slices.Clone(X.Names())
 	return m
 }
 
@@ -234,17 +276,7 @@ func exactStrata(units []Unit, covs []timeline.Covariates, exact []string) []int
 		col := make([]int, len(units))
 		codes := map[string]int{}
 		for i := range covs {
-			var key string
-			switch name {
-			case "sex":
-				key = string(covs[i].Sex)
-			case "region":
-				key = covs[i].Region
-			case "benefit_class":
-				key = covs[i].BenefitClass.String()
-			case "disability":
-				key = fmt.Sprint(covs[i].Disability)
-			}
+			key := levelOf(&covs[i], name)
 			id, ok := codes[key]
 			if !ok {
 				id = len(codes)
@@ -310,4 +342,3 @@ func parallel(ctx context.Context, n, workers int, fn func(i int)) error {
 	}
 	return first
 }
-
