@@ -39,6 +39,8 @@ type Report struct {
 	// Sensitivity are sentences on the sensitivity analysis, one per
 	// headline outcome that has one.
 	Sensitivity []string
+	// OverTime says where the charts and weekly tables start, and why.
+	OverTime string
 	// Subgroups is the sentence introducing the subgroup results.
 	Subgroups string
 	CanSay    []string
@@ -71,9 +73,11 @@ type Headline struct {
 	Significant *bool
 }
 
-// Setting is one named setting.
+// Setting is one named setting. Value is in words for the HTML; Raw, when
+// set, is the evaluation's own name for it (what the command line and the
+// JSON take: "nearest", "employed@104").
 type Setting struct {
-	Name, Value string
+	Name, Value, Raw string
 }
 
 // WeeklyOutcome is one weekly outcome's table.
@@ -113,7 +117,11 @@ func FromJSON(evaluationJSON []byte, opt Options) (*Report, error) {
 // It returns a *disclosure.Refusal (errors.Is disclosure.ErrRefused) when
 // the evaluation may not be published.
 func Build(ev *evaluation.Evaluation, opt Options) (*Report, error) {
-	d, weekly, summary, err := draft(ev)
+	rules, err := opt.Rules.Resolved()
+	if err != nil {
+		return nil, fmt.Errorf("report of %q: %w", ev.Programme, err)
+	}
+	d, weekly, summary, err := draft(ev, rules)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +154,7 @@ func binary(outcome string) bool {
 }
 
 // draft lays out every published table and its relations.
-func draft(ev *evaluation.Evaluation) (*disclosure.Draft, []WeeklyOutcome, []string, error) {
+func draft(ev *evaluation.Evaluation, rules disclosure.Rules) (*disclosure.Draft, []WeeklyOutcome, []string, error) {
 	c := ev.Counts
 	d := disclosure.NewDraft(c.Matched)
 	people := func(table, row string) disclosure.Ref {
@@ -160,22 +168,45 @@ func draft(ev *evaluation.Evaluation) (*disclosure.Draft, []WeeklyOutcome, []str
 		d.Row("funnel", key, disclosure.Label(label), disclosure.Label("stage"), disclosure.Count(n))
 	}
 	step := func(from, to string, fromN, toN int, reasons [][2]string, counts []int) {
-		var parts []disclosure.Ref
 		sum := 0
-		for i, r := range reasons {
-			d.Row("funnel", r[0], disclosure.Label(r[1]), disclosure.Label("reason"), disclosure.Count(counts[i]))
-			parts = append(parts, people("funnel", r[0]))
-			sum += counts[i]
+		for _, n := range counts {
+			sum += n
 		}
 		rest := fromN - toN - sum
-		if rest < 0 {
-			return // inconsistent counts: publish them, relate nothing
-		}
 		if rest > 0 {
 			// An older evaluation.json without the drop-out detail.
-			key := from + "_other"
-			d.Row("funnel", key, disclosure.Label("other reasons (not recorded)"), disclosure.Label("reason"), disclosure.Count(rest))
+			reasons = append(reasons, [2]string{from + "_other", "other reasons (not recorded)"})
+			counts = append(counts, rest)
+		}
+		// Two or more reasons that would each be withheld protect nothing
+		// but each other, and secondary suppression may then have to
+		// withhold a stage: merge them into one row before disclosure
+		// control, so the stages a reader needs stay shown.
+		var small []string
+		smallSum := 0
+		for i, n := range counts {
+			if n > 0 && n < rules.MinCell {
+				small = append(small, reasons[i][1])
+				smallSum += n
+			}
+		}
+		merge := len(small) >= 2
+		var parts []disclosure.Ref
+		for i, r := range reasons {
+			if merge && counts[i] > 0 && counts[i] < rules.MinCell {
+				continue
+			}
+			d.Row("funnel", r[0], disclosure.Label(r[1]), disclosure.Label("reason"), disclosure.Count(counts[i]))
+			parts = append(parts, people("funnel", r[0]))
+		}
+		if merge {
+			key := from + "_other_small"
+			d.Row("funnel", key, disclosure.Label(fmt.Sprintf("other reasons, each for fewer than %d people (%s)", rules.MinCell, strings.Join(small, "; "))),
+				disclosure.Label("reason"), disclosure.Count(smallSum))
 			parts = append(parts, people("funnel", key))
+		}
+		if rest < 0 {
+			return // inconsistent counts: publish them, relate nothing
 		}
 		d.Relate(people("funnel", from), append(parts, people("funnel", to))...)
 	}

@@ -29,7 +29,8 @@ func value(c disclosure.Cell) float64 {
 	return nan
 }
 
-// weeklySeries reads a weekly table's columns, NaN where not published.
+// weeklySeries reads a weekly table's columns from firstWeek on, NaN where
+// not published.
 func (r *Report) weeklySeries(table string, cols ...string) ([]int, [][]float64) {
 	t, ok := r.Release.Table(table)
 	if !ok {
@@ -48,8 +49,8 @@ func (r *Report) weeklySeries(table string, cols ...string) ([]int, [][]float64)
 	out := make([][]float64, len(cols))
 	for _, row := range t.Rows() {
 		w, err := strconv.Atoi(row.Key())
-		if err != nil {
-			continue
+		if err != nil || w < firstWeek {
+			continue // week 0 is fixed by the eligibility rule (firstWeek)
 		}
 		weeks = append(weeks, w)
 		for i, j := range idx {
@@ -97,7 +98,7 @@ func (r *Report) figures() (map[string]Figure, error) {
 		var names []string
 		var before, after []float64
 		for _, row := range t.Rows() {
-			names = append(names, row.Cell(0).Text())
+			names = append(names, covariateLabel(row.Key()))
 			before = append(before, value(row.Cell(1)))
 			after = append(after, value(row.Cell(2)))
 		}

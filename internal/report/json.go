@@ -47,6 +47,9 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	}
 	for _, s := range r.Method {
 		doc.Method[s.Name] = s.Value
+		if s.Raw != "" {
+			doc.Method[s.Name] = s.Raw // the stable names, not the words
+		}
 	}
 	for _, s := range r.Reproducibility {
 		doc.Reproduce[s.Name] = s.Value

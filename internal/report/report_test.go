@@ -89,7 +89,7 @@ func TestHTMLIsSelfContainedAndAccessible(t *testing.T) {
 	}
 	for _, f := range figures {
 		id := h[f[2]:f[3]]
-		if !strings.Contains(h[f[1]:], `<table id="`+id+`">`) {
+		if !regexp.MustCompile(`<table id="` + regexp.QuoteMeta(id) + `"[ >]`).MatchString(h[f[1]:]) {
 			t.Errorf("chart described by %s has no table after it", id)
 		}
 	}

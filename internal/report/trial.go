@@ -136,16 +136,16 @@ func TrialHTML(w io.Writer, m TrialModel) error {
 		horizon = strconv.Itoa(wk)
 	}
 	v.Plan = []Setting{
-		{"Trial", m.ID},
-		{"Arms (the first is the reference)", strings.Join(m.Arms, ", ")},
-		{"Primary outcome", m.Outcome},
-		{"Horizon week", horizon},
-		{"Analysis plan (SHA-256)", m.PlanHash},
-		{"Plan locked at", m.PlanLockedAt},
-		{"Outcome data first linked at", orDash(m.OutcomesLinkedAt)},
-		{"Confidence level", fmtNum(100*m.Level, 0) + "%"},
-		{"Disclosure control", fmt.Sprintf("published only when at least %d participants are analysed; figures resting on fewer than %d people withheld, with further figures withheld so they cannot be worked out from totals; counts rounded to the nearest %d", rules.MinCohort, rules.MinCell, rules.Round)},
-		{"Analysed at", m.GeneratedAt},
+		{Name: "Trial", Value: m.ID},
+		{Name: "Arms (the first is the reference)", Value: strings.Join(m.Arms, ", ")},
+		{Name: "Primary outcome", Value: m.Outcome},
+		{Name: "Horizon week", Value: horizon},
+		{Name: "Analysis plan (SHA-256)", Value: m.PlanHash},
+		{Name: "Plan locked at", Value: m.PlanLockedAt},
+		{Name: "Outcome data first linked at", Value: orDash(m.OutcomesLinkedAt)},
+		{Name: "Confidence level", Value: fmtNum(100*m.Level, 0) + "%"},
+		{Name: "Disclosure control", Value: fmt.Sprintf("published only when at least %d participants are analysed; figures resting on fewer than %d people withheld, with further figures withheld so they cannot be worked out from totals; counts rounded to the nearest %d", rules.MinCohort, rules.MinCell, rules.Round)},
+		{Name: "Analysed at", Value: m.GeneratedAt},
 	}
 	tmpl, err := parseTemplate("trial", trialTemplate, template.FuncMap{
 		"table": func(id string) *viewTable { return v.Tables[id] },

@@ -150,38 +150,48 @@ func (r *Report) write() {
 		}
 	}
 	rules := r.Release.Rules()
+	exact := make([]string, len(m.Exact))
+	for i, e := range m.Exact {
+		exact[i] = covariateLabel(e)
+		if exact[i] != e {
+			exact[i] += " (" + e + ")"
+		}
+	}
 	r.Method = []Setting{
-		{"Estimand", m.Estimand},
-		{"Matching method", m.Method},
-		{"Distance", m.Distance},
-		{"Comparators per participant", strconv.Itoa(m.Ratio)},
-		{"With replacement", yesNo(m.Replace)},
-		{"Caliper", caliper},
-		{"Matching order", m.Order},
-		{"Exact matching on", strings.Join(m.Exact, ", ")},
-		{"Covariates in the propensity model", strings.Join(m.Covariates, ", ")},
-		{"Eligibility", m.Eligibility},
-		{"Comparator reference dates", m.ReferenceDates},
-		{"Largest comparison pool per start month", thousands(m.PoolCap)},
-		{"Comparison pool excludes everyone who ever took part", yesNo(m.NeverParticipated)},
-		{"Standard errors", m.Variance},
-		{"Primary outcome (named before the analysis)", m.Primary},
-		{"Balance threshold", "|standardised mean difference| of 0.1, with the participants' standard deviation"},
-		{"Disclosure control", fmt.Sprintf("results published only for at least %d matched participants; figures resting on fewer than %d people withheld, with further figures withheld so they cannot be recovered from totals; counts rounded to the nearest %d", rules.MinCohort, rules.MinCell, rules.Round)},
+		{Name: "Estimand", Value: m.Estimand},
+		{Name: "Matching method", Value: settingLabel("method", m.Method), Raw: m.Method},
+		{Name: "Distance", Value: settingLabel("distance", m.Distance), Raw: m.Distance},
+		{Name: "Comparators per participant", Value: strconv.Itoa(m.Ratio)},
+		{Name: "With replacement", Value: yesNo(m.Replace)},
+		{Name: "Caliper", Value: caliper},
+		{Name: "Matching order", Value: settingLabel("order", m.Order), Raw: m.Order},
+		{Name: "Exact matching on", Value: strings.Join(exact, ", "), Raw: strings.Join(m.Exact, ", ")},
+		{Name: "Characteristics in the propensity model", Value: covariateList(m.Covariates), Raw: strings.Join(m.Covariates, ", ")},
+		{Name: "Eligibility", Value: eligibilityWords(m.Eligibility), Raw: m.Eligibility},
+		{Name: "Comparator reference dates", Value: m.ReferenceDates},
+		{Name: "Largest comparison pool per start month", Value: thousands(m.PoolCap)},
+		{Name: "Comparison pool excludes everyone who ever took part", Value: yesNo(m.NeverParticipated)},
+		{Name: "Standard errors", Value: m.Variance},
+		{Name: "Primary outcome (named before the analysis)", Value: outcomeKeyLabel(m.Primary), Raw: m.Primary},
+		{Name: "Balance threshold", Value: "|standardised mean difference| of 0.1, with the participants' standard deviation"},
+		{Name: "Disclosure control", Value: fmt.Sprintf("results published only for at least %d matched participants; figures resting on fewer than %d people withheld, with further figures withheld so they cannot be recovered from totals; counts rounded to the nearest %d", rules.MinCohort, rules.MinCell, rules.Round)},
 	}
 	if m.Bandwidth > 0 {
-		r.Method = append(r.Method, Setting{"Kernel bandwidth", fmtNum(m.Bandwidth, 3) + " standard deviations"})
+		r.Method = append(r.Method, Setting{Name: "Kernel bandwidth", Value: fmtNum(m.Bandwidth, 3) + " standard deviations"})
 	}
 	r.Reproducibility = []Setting{
-		{"Evaluation schema", ev.Schema},
-		{"Evaluated at", ev.CreatedAt},
-		{"Program version", m.ProgramVersion},
-		{"Spine content hash", m.SpineHash},
-		{"Spine window", m.SpineWindow},
-		{"Participants file hash (SHA-256)", m.ParticipantsHash},
-		{"Random seed", strconv.FormatUint(m.Seed, 10)},
-		{"Command", command(r)},
+		{Name: "Evaluation schema", Value: ev.Schema},
+		{Name: "Evaluated at", Value: ev.CreatedAt},
+		{Name: "Program version", Value: m.ProgramVersion},
+		{Name: "Spine content hash", Value: m.SpineHash},
+		{Name: "Spine window", Value: m.SpineWindow},
+		{Name: "Participants file hash (SHA-256)", Value: m.ParticipantsHash},
+		{Name: "Random seed", Value: strconv.FormatUint(m.Seed, 10)},
+		{Name: "Command", Value: command(r)},
 	}
+
+	r.OverTime = fmt.Sprintf("The charts and tables start at week %d, a week after people started. Week 0, the day itself, is left out: people were chosen for the analysis by what they held that day (%s), so both groups are alike on it by design and it cannot show an impact. Its figures are in the JSON and CSV tables.",
+		firstWeek, eligibilityWords(m.Eligibility))
 }
 
 // command is the datalab evaluate invocation that reproduces the settings.
