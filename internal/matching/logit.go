@@ -65,7 +65,9 @@ type PropensityModel struct {
 // & Nelder 1989, Generalized Linear Models, 2nd ed.). Each iteration streams
 // over units in parallel chunks to form X'WX and X'(y-μ), so memory does not
 // grow with the number of units beyond the design itself, and solves with a
-// Cholesky factorisation.
+// Cholesky factorisation. With many comparison units it starts from a fit
+// on a subsample of them (warmStart), which saves full passes but not
+// accuracy: the full-data iterations stop by the same criterion.
 //
 // Before fitting it looks for covariates that cannot be estimated: a
 // constant column, a 0/1 column (such as a dummy level) held only by
@@ -75,9 +77,16 @@ type PropensityModel struct {
 // coefficients diverge during the fit), and a *ConvergenceError when IRLS
 // stops at its limit.
 func Fit(ctx context.Context, X *Design, treated []bool, spec PropensitySpec) (*PropensityModel, error) {
+	m, _, err := fit(ctx, X, treated, spec, defaultWarm)
+	return m, err
+}
+
+// fit is Fit with the warm start's settings; it also says whether the
+// warm start was used.
+func fit(ctx context.Context, X *Design, treated []bool, spec PropensitySpec, opt warmOptions) (*PropensityModel, bool, error) {
 	spec, err := spec.withDefaults()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if X == nil {
 		panic("matching.Fit: nil design")
@@ -89,33 +98,73 @@ func Fit(ctx context.Context, X *Design, treated []bool, spec PropensitySpec) (*
 	summary := summarise(X, treated, spec.Workers)
 	n1 := summary.n1
 	if n1 == 0 || n1 == n {
-		return nil, fmt.Errorf("matching.Fit: %d participants among %d units; the propensity model needs both participants and comparison units", n1, n)
+		return nil, false, fmt.Errorf("matching.Fit: %d participants among %d units; the propensity model needs both participants and comparison units", n1, n)
 	}
 	if err := checkCovariates(X, summary); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 
-	q := p + 1 // with intercept
-	beta := make([]float64, q)
-	pbar := float64(n1) / float64(n)
-	beta[0] = math.Log(pbar / (1 - pbar))
+	fitDevNull := func(n1, n int) float64 {
+		pbar := float64(n1) / float64(n)
+		return -2 * (float64(n1)*math.Log(pbar) + float64(n-n1)*math.Log(1-pbar))
+	}
 	// Deviance of the intercept-only model: the scale for the convergence
 	// test (R's glm uses the current deviance; this is its first value).
-	devNull := -2 * (float64(n1)*math.Log(pbar) + float64(n-n1)*math.Log(1-pbar))
+	devNull := fitDevNull(n1, n)
+	sd := summary.sd(n)
+	cold := func() []float64 {
+		beta := make([]float64, p+1)
+		pbar := float64(n1) / float64(n)
+		beta[0] = math.Log(pbar / (1 - pbar))
+		return beta
+	}
+	beta, warm := cold(), false
+	if start := warmStart(ctx, X, treated, n1, spec, opt, fitDevNull); start != nil {
+		beta, warm = start, true
+	}
 	m := &PropensityModel{
 		Terms: append([]string{"(Intercept)"}, X.Names()...),
 		Logit: make([]float64, n),
 		Spec:  spec,
 	}
-	sd := summary.sd(n)
+	iters, chol, change, err := newton(ctx, X, treated, beta, spec, devNull)
+	if warm && ((err != nil && ctx.Err() == nil) || (err == nil && iters < 0)) {
+		// The warm start did not lead to convergence: start again from the
+		// intercept-only model, so that what is reported (a separated
+		// covariate, or the iteration limit) is what the cold fit finds.
+		beta, warm = cold(), false
+		iters, chol, change, err = newton(ctx, X, treated, beta, spec, devNull)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if iters >= 0 {
+		m.Iterations = iters
+		m.Deviance = predict(X, treated, beta, m, spec.Workers)
+		m, err := finish(m, beta, chol, X, sd)
+		return m, warm, err
+	}
+	if j := divergingCovariate(beta, sd); j >= 0 {
+		return nil, false, &SeparationError{Covariate: X.Names()[j], Detail: fmt.Sprintf("its coefficient was still growing after %d iterations (%.3g log-odds per SD) with fitted probabilities at 0 or 1", spec.MaxIterations, beta[j+1]*sd[j])}
+	}
+	return nil, false, &ConvergenceError{Iterations: spec.MaxIterations, Change: change, Tolerance: spec.Tolerance}
+}
 
+// newton runs IRLS (Newton–Raphson) from beta, updating it in place, until
+// the Newton decrement relative to devNull is below spec.Tolerance. It
+// returns the number of iterations and the Cholesky factor of the last
+// information matrix, or iterations -1 (and the last relative change) when
+// it stops at spec.MaxIterations; err is for cancellation, collinearity and
+// non-finite coefficients.
+func newton(ctx context.Context, X *Design, treated []bool, beta []float64, spec PropensitySpec, devNull float64) (int, *mat.Cholesky, float64, error) {
+	q := len(beta)
 	hess := mat.NewSymDense(q, nil)
 	step := mat.NewVecDense(q, nil)
-	var chol mat.Cholesky
+	chol := new(mat.Cholesky)
 	change := math.Inf(1)
 	for iter := 0; iter < spec.MaxIterations; iter++ {
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("matching.Fit: cancelled at iteration %d: %w", iter, err)
+			return 0, nil, change, fmt.Errorf("matching.Fit: cancelled at iteration %d: %w", iter, err)
 		}
 		acc := irlsPass(X, treated, beta, spec.Workers)
 		for a := range q {
@@ -124,10 +173,10 @@ func Fit(ctx context.Context, X *Design, treated []bool, spec PropensitySpec) (*
 			}
 		}
 		if ok := chol.Factorize(hess); !ok {
-			return nil, collinearityError(X, hess)
+			return 0, nil, change, collinearityError(X, hess)
 		}
 		if err := chol.SolveVecTo(step, mat.NewVecDense(q, acc.g)); err != nil {
-			return nil, collinearityError(X, hess)
+			return 0, nil, change, collinearityError(X, hess)
 		}
 		// The Newton decrement g'H⁻¹g is the deviance this step will remove
 		// (to second order): the change R's glm tests, one step early.
@@ -139,19 +188,86 @@ func Fit(ctx context.Context, X *Design, treated []bool, spec PropensitySpec) (*
 		change /= devNull + 0.1
 		for _, b := range beta {
 			if math.IsNaN(b) || math.IsInf(b, 0) {
-				return nil, fmt.Errorf("matching.Fit: coefficients became %v at iteration %d; look for covariates with extreme values and rescale them", b, iter)
+				return 0, nil, change, fmt.Errorf("matching.Fit: coefficients became %v at iteration %d; look for covariates with extreme values and rescale them", b, iter)
 			}
 		}
 		if change < spec.Tolerance {
-			m.Iterations = iter + 1
-			m.Deviance = predict(X, treated, beta, m, spec.Workers)
-			return finish(m, beta, &chol, X, sd)
+			return iter + 1, chol, change, nil
 		}
 	}
-	if j := divergingCovariate(beta, sd); j >= 0 {
-		return nil, &SeparationError{Covariate: X.Names()[j], Detail: fmt.Sprintf("its coefficient was still growing after %d iterations (%.3g log-odds per SD) with fitted probabilities at 0 or 1", spec.MaxIterations, beta[j+1]*sd[j])}
+	return -1, nil, change, nil
+}
+
+// warmOptions sets the warm start of Fit.
+type warmOptions struct {
+	// MinControls is the fewest comparison units for which Fit starts
+	// from a subsample fit (0 disables the warm start).
+	MinControls int
+	// Fraction is the share of comparison units in the subsample.
+	Fraction float64
+}
+
+// defaultWarm starts from a fit on every participant and one comparison
+// unit in ten when there are at least 50,000 comparison units: below that
+// a full IRLS pass is cheap and the saving small.
+var defaultWarm = warmOptions{MinControls: 50_000, Fraction: 0.1}
+
+// warmStart fits the model on every participant and a systematic sample
+// (every k-th) of the comparison units, and returns its coefficients with
+// the intercept corrected for the sampling: sampling comparison units with
+// probability f adds log(1/f) to the log-odds of participation and leaves
+// the slopes unchanged (the case-control result of Prentice & Pyke 1979,
+// Biometrika 66(3):403–411, doi:10.1093/biomet/66.3.403; King & Zeng 2001,
+// Political Analysis 9(2):137–163, doi:10.1093/oxfordjournals.pan.a004868),
+// so intercept + log f estimates the full-data intercept. The full-data
+// iterations then start inside Newton's region of quadratic convergence
+// and need fewer passes over all units; they stop by the same criterion,
+// so the answer is the cold start's to within that criterion. It returns
+// nil when the warm start does not apply or the subsample fit fails (for
+// example a rare level absent from the sample).
+func warmStart(ctx context.Context, X *Design, treated []bool, n1 int, spec PropensitySpec, opt warmOptions, devNull func(n1, n int) float64) []float64 {
+	n, p := X.Rows(), X.Cols()
+	n0 := n - n1
+	if opt.MinControls <= 0 || n0 < opt.MinControls || !(opt.Fraction > 0 && opt.Fraction < 1) {
+		return nil
 	}
-	return nil, &ConvergenceError{Iterations: spec.MaxIterations, Change: change, Tolerance: spec.Tolerance}
+	k := int(math.Round(1 / opt.Fraction))
+	if k < 2 {
+		return nil
+	}
+	rows := make([]int, 0, n1+n0/k+1)
+	c := 0
+	for i, t := range treated {
+		if t {
+			rows = append(rows, i)
+		} else {
+			if c%k == 0 {
+				rows = append(rows, i)
+			}
+			c++
+		}
+	}
+	sub := &Design{names: X.names, kinds: X.kinds, source: X.source, n: len(rows), p: p, data: make([]float64, len(rows)*p)}
+	subTreated := make([]bool, len(rows))
+	for r, i := range rows {
+		copy(sub.data[r*p:(r+1)*p], X.data[i*p:(i+1)*p])
+		subTreated[r] = treated[i]
+	}
+	m0 := len(rows) - n1
+	beta := make([]float64, p+1)
+	pbar := float64(n1) / float64(len(rows))
+	beta[0] = math.Log(pbar / (1 - pbar))
+	// The subsample's estimate is off the full data's by its sampling
+	// error, far more than 1e-6 of the deviance: a tighter fit buys
+	// nothing.
+	subSpec := spec
+	subSpec.Tolerance = max(spec.Tolerance, 1e-6)
+	iters, _, _, err := newton(ctx, sub, subTreated, beta, subSpec, devNull(n1, len(rows)))
+	if err != nil || iters < 0 {
+		return nil
+	}
+	beta[0] += math.Log(float64(m0) / float64(n0))
+	return beta
 }
 
 // separationLimit is the coefficient size, in log-odds per SD of the
@@ -340,19 +456,21 @@ func summarise(X *Design, treated []bool, workers int) columnSummary {
 				if t {
 					s.n1++
 				}
+				// Plain comparisons, not math.Min/Max: a Design holds no
+				// NaN, and this pass is a good share of a large fit.
+				lo, hi, ones := s.minC, s.maxC, s.onesC
+				if t {
+					lo, hi, ones = s.minT, s.maxT, s.onesT
+				}
 				for j, v := range row {
-					if t {
-						s.minT[j] = math.Min(s.minT[j], v)
-						s.maxT[j] = math.Max(s.maxT[j], v)
-						if v == 1 {
-							s.onesT[j]++
-						}
-					} else {
-						s.minC[j] = math.Min(s.minC[j], v)
-						s.maxC[j] = math.Max(s.maxC[j], v)
-						if v == 1 {
-							s.onesC[j]++
-						}
+					if v < lo[j] {
+						lo[j] = v
+					}
+					if v > hi[j] {
+						hi[j] = v
+					}
+					if v == 1 {
+						ones[j]++
 					}
 					d := v - shift[j]
 					s.sum[j] += d
