@@ -110,9 +110,9 @@ type htmlView struct {
 	Tables    map[string]*viewTable
 	Figures   map[string]Figure
 	Disclosed disclosure.Stats
-	// Subgroups lists the subgroup impact tables, one per subgroup
+	// SubgroupTables lists the subgroup impact tables, one per subgroup
 	// variable, in the evaluation's order.
-	Subgroups []subgroupView
+	SubgroupTables []subgroupView
 	// FirstWeek is the first week the charts and weekly tables show.
 	FirstWeek int
 }
@@ -250,7 +250,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 			s.keep = func(row disclosure.Row) bool { return row.Cell(0).Text() == by }
 			vt := layout(t, s)
 			v.Tables[vt.ID] = &vt
-			v.Subgroups = append(v.Subgroups, subgroupView{Heading: lowerFirst(subgroupLabel(by)), Table: vt.ID})
+			v.SubgroupTables = append(v.SubgroupTables, subgroupView{Heading: lowerFirst(subgroupLabel(by)), Table: vt.ID})
 		}
 	}
 	tmpl, err := parseTemplate("report", htmlTemplate, template.FuncMap{
