@@ -65,6 +65,8 @@ var matchItSpec = Spec{Distance: DistancePropensity, Caliper: NoCaliper}
 
 func BenchmarkPropensityFit(b *testing.B) {
 	benchSizes(b, func(b *testing.B, X *Design, treated []bool) {
+		cpu0 := cpuSeconds()
+		defer func() { b.ReportMetric((cpuSeconds()-cpu0)/float64(b.N), "cpu-s/op") }()
 		for b.Loop() {
 			if _, err := Fit(context.Background(), X, treated, PropensitySpec{}); err != nil {
 				b.Fatal(err)

@@ -127,13 +127,13 @@ func fit(ctx context.Context, X *Design, treated []bool, spec PropensitySpec, op
 		Logit: make([]float64, n),
 		Spec:  spec,
 	}
-	iters, chol, change, err := newton(ctx, X, treated, beta, spec, devNull)
+	iters, chol, change, err := newton(ctx, X, treated, nil, beta, spec, devNull)
 	if warm && ((err != nil && ctx.Err() == nil) || (err == nil && iters < 0)) {
 		// The warm start did not lead to convergence: start again from the
 		// intercept-only model, so that what is reported (a separated
 		// covariate, or the iteration limit) is what the cold fit finds.
 		beta, warm = cold(), false
-		iters, chol, change, err = newton(ctx, X, treated, beta, spec, devNull)
+		iters, chol, change, err = newton(ctx, X, treated, nil, beta, spec, devNull)
 	}
 	if err != nil {
 		return nil, false, err
@@ -150,13 +150,14 @@ func fit(ctx context.Context, X *Design, treated []bool, spec PropensitySpec, op
 	return nil, false, &ConvergenceError{Iterations: spec.MaxIterations, Change: change, Tolerance: spec.Tolerance}
 }
 
-// newton runs IRLS (Newton–Raphson) from beta, updating it in place, until
+// newton runs IRLS (Newton–Raphson) from beta, updating it in place, on
+// the design rows listed in rows (nil: every row), until
 // the Newton decrement relative to devNull is below spec.Tolerance. It
 // returns the number of iterations and the Cholesky factor of the last
 // information matrix, or iterations -1 (and the last relative change) when
 // it stops at spec.MaxIterations; err is for cancellation, collinearity and
 // non-finite coefficients.
-func newton(ctx context.Context, X *Design, treated []bool, beta []float64, spec PropensitySpec, devNull float64) (int, *mat.Cholesky, float64, error) {
+func newton(ctx context.Context, X *Design, treated []bool, rows []int32, beta []float64, spec PropensitySpec, devNull float64) (int, *mat.Cholesky, float64, error) {
 	q := len(beta)
 	hess := mat.NewSymDense(q, nil)
 	step := mat.NewVecDense(q, nil)
@@ -166,7 +167,7 @@ func newton(ctx context.Context, X *Design, treated []bool, beta []float64, spec
 		if err := ctx.Err(); err != nil {
 			return 0, nil, change, fmt.Errorf("matching.Fit: cancelled at iteration %d: %w", iter, err)
 		}
-		acc := irlsPass(X, treated, beta, spec.Workers)
+		acc := irlsPass(X, treated, rows, beta, spec.Workers)
 		for a := range q {
 			for b := a; b < q; b++ {
 				hess.SetSym(a, b, acc.h[packedIndex(a, b, q)])
@@ -235,23 +236,22 @@ func warmStart(ctx context.Context, X *Design, treated []bool, n1 int, spec Prop
 	if k < 2 {
 		return nil
 	}
-	rows := make([]int, 0, n1+n0/k+1)
+	if n > math.MaxInt32 {
+		return nil
+	}
+	// The subsample is a list of row indices, not a copy: copying means
+	// touching fresh pages, which costs as much as a pass.
+	rows := make([]int32, 0, n1+n0/k+1)
 	c := 0
 	for i, t := range treated {
 		if t {
-			rows = append(rows, i)
+			rows = append(rows, int32(i))
 		} else {
 			if c%k == 0 {
-				rows = append(rows, i)
+				rows = append(rows, int32(i))
 			}
 			c++
 		}
-	}
-	sub := &Design{names: X.names, kinds: X.kinds, source: X.source, n: len(rows), p: p, data: make([]float64, len(rows)*p)}
-	subTreated := make([]bool, len(rows))
-	for r, i := range rows {
-		copy(sub.data[r*p:(r+1)*p], X.data[i*p:(i+1)*p])
-		subTreated[r] = treated[i]
 	}
 	m0 := len(rows) - n1
 	beta := make([]float64, p+1)
@@ -262,7 +262,7 @@ func warmStart(ctx context.Context, X *Design, treated []bool, n1 int, spec Prop
 	// nothing.
 	subSpec := spec
 	subSpec.Tolerance = max(spec.Tolerance, 1e-6)
-	iters, _, _, err := newton(ctx, sub, subTreated, beta, subSpec, devNull(n1, len(rows)))
+	iters, _, _, err := newton(ctx, X, treated, rows, beta, subSpec, devNull(n1, len(rows)))
 	if err != nil || iters < 0 {
 		return nil
 	}
@@ -312,9 +312,13 @@ type irlsAcc struct {
 }
 
 // irlsPass evaluates, at beta, the information X'WX and the score
-// X'(y-μ), streaming over rows in parallel chunks.
-func irlsPass(X *Design, treated []bool, beta []float64, workers int) irlsAcc {
+// X'(y-μ) over the rows listed in rows (nil: every row), streaming over
+// them in parallel chunks.
+func irlsPass(X *Design, treated []bool, rows []int32, beta []float64, workers int) irlsAcc {
 	n := X.Rows()
+	if rows != nil {
+		n = len(rows)
+	}
 	workers = min(workers, n/4096+1)
 	parts := make([]irlsAcc, workers)
 	var wg sync.WaitGroup
@@ -323,7 +327,7 @@ func irlsPass(X *Design, treated []bool, beta []float64, workers int) irlsAcc {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			parts[w] = irlsChunk(X, treated, beta, lo, hi)
+			parts[w] = irlsChunk(X, treated, rows, beta, lo, hi)
 		}()
 	}
 	wg.Wait()
@@ -339,7 +343,7 @@ func irlsPass(X *Design, treated []bool, beta []float64, workers int) irlsAcc {
 // cross-products are taken with vectorised dot products.
 const irlsBlock = 256
 
-func irlsChunk(X *Design, treated []bool, beta []float64, lo, hi int) irlsAcc {
+func irlsChunk(X *Design, treated []bool, rows []int32, beta []float64, lo, hi int) irlsAcc {
 	q := len(beta)
 	p := q - 1
 	h := make([]float64, q*(q+1)/2)
@@ -355,6 +359,9 @@ func irlsChunk(X *Design, treated []bool, beta []float64, lo, hi int) irlsAcc {
 		b := min(irlsBlock, hi-start)
 		for l := range b {
 			i := start + l
+			if rows != nil {
+				i = int(rows[i])
+			}
 			row := data[i*p : (i+1)*p : (i+1)*p]
 			e := beta[0]
 			for j, v := range row {
@@ -420,7 +427,10 @@ func predict(X *Design, treated []bool, beta []float64, m *PropensityModel, work
 				if treated[i] {
 					u = -e
 				}
-				d += 2 * (math.Max(u, 0) + math.Log1p(z))
+				if u < 0 {
+					u = 0
+				}
+				d += 2 * (u + math.Log1p(z))
 			}
 			dev[w] = d
 		}()
