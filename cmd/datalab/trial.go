@@ -582,6 +582,11 @@ Writes to --out:
                        balance, attrition; exact counts, not for publication
   trial_report.json    the same after disclosure control (counts under 10
                        suppressed, counts rounded to 5): for publication
+  trial_report.html    the published report made from trial_report.json: the
+                       headline interval in words, any departure from the plan,
+                       the CONSORT flow, evidence quality, limitations, method
+                       (one self-contained page; not written when publication
+                       is refused)
   summary.txt          the summary printed
   linked.csv           linkage's pseudonymous QA file (participant_ref, person_id, band)
 

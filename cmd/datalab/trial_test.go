@@ -147,10 +147,15 @@ func TestTrialEndToEnd(t *testing.T) {
 	if err := json.Unmarshal(b, &doc); err != nil || doc.Schema != "datalab.trial/v1" || doc.Consort.Enrolled != len(recs) || doc.Plan.Hash == "" || len(doc.Estimates) == 0 {
 		t.Errorf("trial_analysis.json: %v %+v", err, doc)
 	}
-	for _, name := range []string{"trial_report.json", "summary.txt", "linked.csv"} {
-		if _, err := os.Stat(filepath.Join(outDir, name)); err != nil {
+	for _, name := range []string{"trial_report.json", "trial_report.html", "summary.txt", "linked.csv"} {
+		if fi, err := os.Stat(filepath.Join(outDir, name)); err != nil {
 			t.Errorf("%s not written: %v", name, err)
+		} else if fi.Size() == 0 {
+			t.Errorf("%s is empty", name)
 		}
+	}
+	if html, err := os.ReadFile(filepath.Join(outDir, "trial_report.html")); err == nil && !bytes.Contains(html, []byte("<h1")) {
+		t.Errorf("trial_report.html has no heading: %.200s", html)
 	}
 
 	db, err := store.Open(context.Background(), lab)
