@@ -23,6 +23,14 @@ var templates embed.FS
 //go:embed all:static
 var static embed.FS
 
+//go:embed templates/app.js
+var appJS []byte
+
+// AppJS is the pages' one script, a module that starts GOV.UK Frontend's
+// components when the browser supports them (progressive enhancement;
+// served as /static/app.js).
+func AppJS() []byte { return appJS }
+
 // Templates returns the page templates, rooted so that "layout.tmpl" names
 // the page shell.
 func Templates() fs.FS {

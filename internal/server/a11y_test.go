@@ -8,8 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/employment-data-lab/datalab/internal/browsertest"
+	"github.com/employment-data-lab/datalab/web"
 )
 
 var browsers browsertest.Shared
@@ -87,6 +89,17 @@ func TestPagesAccessible(t *testing.T) {
 			}
 			p.Open(t, e.ts.URL+pg.path)
 			p.AssertVisible(t, "main h1")
+			if web.HasGOVUKFrontend() {
+				// The module script ran under the page CSP.
+				var ok bool
+				var err error
+				for deadline := time.Now().Add(10 * time.Second); !ok && err == nil && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+					ok, err = browsertest.Eval[bool](p, `document.body.classList.contains('govuk-frontend-supported')`)
+				}
+				if err != nil || !ok {
+					t.Errorf("GOV.UK Frontend's JavaScript did not start (%v)", err)
+				}
+			}
 			p.AssertUniqueIDs(t)
 			p.AssertNoExternalRequests(t)
 			if pg.path != "/no-such-page" { // its 404 status is logged as an error

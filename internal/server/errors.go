@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/employment-data-lab/datalab/internal/disclosure"
 	"github.com/employment-data-lab/datalab/internal/store"
 )
 
@@ -96,6 +97,13 @@ func asError(err error) *Error {
 	var mb *http.MaxBytesError
 	if errors.As(err, &mb) {
 		return &Error{Kind: KindTooLarge, Field: uploadField, Message: fmt.Sprintf("the file is larger than the %s limit; split the cohort or ask the lab to raise the limit", byteSize(mb.Limit)), Err: err}
+	}
+	// Disclosure control refused to release the report: say why (the
+	// reason names a table or threshold, never a person).
+	var ref *disclosure.Refusal
+	if errors.As(err, &ref) {
+		return &Error{Kind: KindConflict, Message: "the report cannot be released: " + ref.Reason +
+			"; an analyst should request changes (for example a larger cohort or fewer subgroups)", Err: err}
 	}
 	// The store's error kinds (internal/store/errors.go). Their messages
 	// name fields and states, never identifiers, so they can be shown.

@@ -345,6 +345,11 @@ func (s *Server) evaluationDetail(r *http.Request, a *actor, id int64) (*evaluat
 			d.Flagged++
 		}
 	}
+	if a.is(store.RoleProvider) {
+		// Providers get the disclosure-controlled report, not the raw
+		// evaluation (unrounded counts, small subgroups).
+		d.Result, d.Evaluation.Result = nil, nil
+	}
 	d.CanReview = a.is(store.RoleAnalyst) && (ev.Status == store.EvaluationAwaitingReview || ev.Status == store.EvaluationChangesRequested || ev.Status == store.EvaluationReviewed)
 	d.CanPublish = a.is(store.RolePublisher) && (ev.Status == store.EvaluationReviewed || ev.Status == store.EvaluationApproved)
 	return d, nil

@@ -165,6 +165,11 @@ func (s *Server) registerStatic() {
 			h.ServeHTTP(w, r)
 		})
 	}
+	s.mux.HandleFunc("GET /static/app.js", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		w.Write(web.AppJS())
+	})
 	s.mux.Handle("GET /static/", longCache(http.StripPrefix("/static/", http.FileServerFS(static))))
 	s.mux.Handle("GET /assets/", longCache(http.StripPrefix("/assets/", http.FileServerFS(assets))))
 }

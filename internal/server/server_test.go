@@ -622,6 +622,20 @@ func TestReviewPublishFlowAndAudit(t *testing.T) {
 				t.Errorf("review page lacks %q", want)
 			}
 		}
+		// Providers get the disclosure-controlled report, never the raw
+		// evaluation; staff get both.
+		for who, want := range map[*client]bool{a: false, an: true} {
+			var got struct {
+				Result json.RawMessage `json:"result"`
+			}
+			who.getJSON(fmt.Sprintf("/api/v1/evaluations/%d", ev), &got)
+			if (len(got.Result) > 0) != want {
+				t.Errorf("evaluation API result present = %v, want %v", len(got.Result) > 0, want)
+			}
+		}
+		if strings.Contains(body(t, a.get(fmt.Sprintf("/evaluations/%d", ev))), "SMD before") {
+			t.Error("the provider's evaluation page shows the raw balance table")
+		}
 		// Requesting changes needs a comment.
 		if res := an.form(fmt.Sprintf("/evaluations/%d/review", ev), url.Values{"decision": {"request_changes"}}); res.StatusCode != 400 {
 			t.Errorf("request changes without a comment: status %d, want 400", res.StatusCode)
@@ -767,8 +781,10 @@ func TestSecurityHeadersAndAssets(t *testing.T) {
 			t.Errorf("%s = %q, want it to contain %q", h, res.Header.Get(h), want)
 		}
 	}
-	if regexp.MustCompile(`<script`).MatchString(body(t, res)) {
-		t.Error("the start page has a script element; pages must work without JavaScript")
+	for _, tag := range regexp.MustCompile(`<script[^>]*>`).FindAllString(body(t, res), -1) {
+		if !strings.Contains(tag, ` src="/static/`) {
+			t.Errorf("inline or foreign script %s; the CSP allows only the lab's own script files", tag)
+		}
 	}
 	if res := e.anonymous().get("/static/"); res.StatusCode != 404 {
 		t.Errorf("directory listing of /static/: status %d, want 404", res.StatusCode)
