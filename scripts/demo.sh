@@ -15,4 +15,6 @@ fi
   --programme jobsearch_plus --out "$dir/evaluation" --truth "$dir/world/truth.json" \
   | sed -n '/^Evaluation of/,$p'
 echo
-echo "The evaluation is in $dir/evaluation (evaluation.json, summary.txt, linked.csv)."
+echo "The published report is $dir/evaluation/report.html (open it in a browser);"
+echo "the evaluation behind it is in $dir/evaluation (evaluation.json, summary.txt, linked.csv)."
+echo "To click through the web service: $bin serve --demo"
