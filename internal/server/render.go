@@ -242,13 +242,19 @@ type pageFunc func(w http.ResponseWriter, r *http.Request, a *actor) error
 var anyone []store.Role
 
 // page registers a page route. roles lists who may use it (nil: anyone,
-// signed in or not). POST routes check the CSRF token before h runs,
-// except multipart uploads, which check it in the handler (see upload).
+// signed in or not). POST routes check the CSRF token before h runs.
 func (s *Server) page(method, pattern string, roles []store.Role, h pageFunc) {
-	s.handle(method, pattern, s.wrapPage(method, roles, h))
+	s.handle(method, pattern, s.wrapPage(method, roles, false, h))
 }
 
-func (s *Server) wrapPage(method string, roles []store.Role, h pageFunc) http.Handler {
+// uploadRoute registers the upload form's route, whose handler streams the
+// multipart body and checks the CSRF token itself, before it stores
+// anything (the token field comes before the file).
+func (s *Server) uploadRoute(pattern string, roles []store.Role, h pageFunc) {
+	s.handle(http.MethodPost, pattern, s.wrapPage(http.MethodPost, roles, true, h))
+}
+
+func (s *Server) wrapPage(method string, roles []store.Role, selfCSRF bool, h pageFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a, err := s.resolve(r)
 		if err == nil && roles != nil {
@@ -260,10 +266,18 @@ func (s *Server) wrapPage(method string, roles []store.Role, h pageFunc) http.Ha
 				err = errorf(KindForbidden, "your account (%s) cannot use this page", a.Role)
 			}
 		}
-		if err == nil && method == http.MethodPost && !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+		if err == nil && method == http.MethodPost && !selfCSRF {
+			// Any encoding a form can use (a cross-site form may choose
+			// multipart), at most 64 KB.
 			r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-			if perr := r.ParseForm(); perr != nil {
-				err = asError(perr)
+			var perr error
+			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+				perr = r.ParseMultipartForm(64 << 10)
+			} else {
+				perr = r.ParseForm()
+			}
+			if perr != nil {
+				err = errorf(KindForbidden, "the form could not be read, so its CSRF token could not be checked; reload the page and try again")
 			} else {
 				err = checkCSRF(a, r, r.PostFormValue(csrfField))
 			}

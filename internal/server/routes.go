@@ -27,14 +27,14 @@ func (s *Server) registerRoutes() {
 	})
 
 	// Pages. Any other path is a GOV.UK-styled 404 (not in Routes).
-	s.mux.Handle("/", s.wrapPage(http.MethodGet, anyone, s.notFoundPage))
+	s.mux.Handle("/", s.wrapPage(http.MethodGet, anyone, false, s.notFoundPage))
 	s.page("GET", "/{$}", anyone, s.homePage)
 	s.page("GET", "/signin", anyone, s.signInPage)
 	s.page("POST", "/signin", anyone, s.signInPost)
 	s.page("POST", "/signout", signedIn, s.signOutPost)
 	s.page("GET", "/submissions", viewers, s.submissionsPage)
 	s.page("GET", "/submissions/new", providers, s.uploadPage)
-	s.page("POST", "/submissions", providers, s.uploadPost)
+	s.uploadRoute("/submissions", providers, s.uploadPost)
 	s.page("GET", "/submissions/{id}", viewers, s.submissionPage)
 	s.page("POST", "/submissions/{id}/cancel", cancelers, s.cancelPost)
 	s.page("POST", "/submissions/{id}/rerun", analysts, s.rerunPost)

@@ -415,9 +415,25 @@ func TestCSRFEnforced(t *testing.T) {
 				if rt.Method == "GET" || public[rt.Method+" "+rt.Path] {
 					continue
 				}
-				for _, token := range []string{"", "forged-token"} {
-					req, _ := http.NewRequest(rt.Method, e.ts.URL+concrete(rt.Path, ev), strings.NewReader("csrf_token="+token))
-					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				for _, tc := range []struct{ token, enc string }{{"", "form"}, {"forged-token", "form"}, {"", "multipart"}, {"forged-token", "multipart"}} {
+					token := tc.token
+					var reqBody bytes.Buffer
+					ctype := "application/x-www-form-urlencoded"
+					if tc.enc == "multipart" {
+						// A cross-site form may pick this encoding.
+						mw := multipart.NewWriter(&reqBody)
+						mw.WriteField("csrf_token", token)
+						mw.WriteField("decision", "reviewed")
+						mw.WriteField("role", "admin")
+						fw, _ := mw.CreateFormFile("participants", "p.csv")
+						fw.Write([]byte(goodCSV))
+						mw.Close()
+						ctype = mw.FormDataContentType()
+					} else {
+						reqBody.WriteString("csrf_token=" + token)
+					}
+					req, _ := http.NewRequest(rt.Method, e.ts.URL+concrete(rt.Path, ev), &reqBody)
+					req.Header.Set("Content-Type", ctype)
 					if strings.HasPrefix(rt.Path, "/api/") && token != "" {
 						req.Header.Set("X-CSRF-Token", token)
 					}
@@ -425,13 +441,16 @@ func TestCSRFEnforced(t *testing.T) {
 					// 403 either for the CSRF failure or (checked first)
 					// for the role; never a success.
 					if res.StatusCode != http.StatusForbidden {
-						t.Errorf("%s: %s %s with CSRF token %q: status %d, want 403", who, rt.Method, rt.Path, token, res.StatusCode)
+						t.Errorf("%s: %s %s (%s) with CSRF token %q: status %d, want 403", who, rt.Method, rt.Path, tc.enc, token, res.StatusCode)
 					}
 				}
 			}
 		}
-		// Nothing changed: the job is still queued, the evaluation still
-		// awaits review.
+		// Nothing changed: no upload stored, the evaluation still awaits
+		// review.
+		if subs, _ := e.db.Submissions(context.Background(), store.AllOrgs()); len(subs) != 1 {
+			t.Errorf("%d submissions after forged uploads, want 1", len(subs))
+		}
 		got, err := e.db.Evaluation(context.Background(), store.AllOrgs(), ev)
 		if err != nil || got.Status != store.EvaluationAwaitingReview {
 			t.Errorf("evaluation after forged requests: %v %v, want awaiting_review", got.Status, err)
