@@ -232,6 +232,10 @@ func (s *Server) apiEstimatesCSV(w http.ResponseWriter, r *http.Request, a *acto
 	return s.estimatesCSV(w, r, a)
 }
 
+func (s *Server) apiReport(w http.ResponseWriter, r *http.Request, a *actor) error {
+	return s.draftReport(w, r, a)
+}
+
 func (s *Server) apiReview(w http.ResponseWriter, r *http.Request, a *actor) error {
 	id, err := pathID(r, "evaluation")
 	if err != nil {

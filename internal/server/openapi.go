@@ -129,6 +129,8 @@ func (o apiOp) operation(method, path string) map[string]any {
 	switch o.out {
 	case "csv":
 		resp[itoa(int64(o.ok))] = map[string]any{"description": "CSV download (cells formula-escaped)", "content": map[string]any{"text/csv": map[string]any{"schema": map[string]any{"type": "string"}}}}
+	case "html":
+		resp[itoa(int64(o.ok))] = map[string]any{"description": "the report", "content": map[string]any{"text/html": map[string]any{"schema": map[string]any{"type": "string"}}}}
 	case "none":
 		resp[itoa(int64(o.ok))] = map[string]any{"description": "done"}
 	default:
@@ -154,6 +156,7 @@ var apiOps = map[string]apiOp{
 	"GET /api/v1/evaluations":                    {"Evaluations (filter with ?status=)", "provider (own organisation), analyst, publisher", "", 200, "json"},
 	"GET /api/v1/evaluations/{id}":               {"One evaluation with evaluation.json, QA checklist, comments and decisions", "provider (own organisation), analyst, publisher", "", 200, "json"},
 	"GET /api/v1/evaluations/{id}/estimates.csv": {"The estimates as CSV", "analyst, publisher", "", 200, "csv"},
+	"GET /api/v1/evaluations/{id}/report":        {"The evaluation's report (disclosure-controlled HTML; a draft until published)", "provider (own organisation), analyst, publisher", "", 200, "html"},
 	"POST /api/v1/evaluations/{id}/review":       {"Tick QA items, comment, and decide (save, reviewed, request_changes, approve)", "analyst", "review", 200, "json"},
 	"POST /api/v1/evaluations/{id}/publish":      {"Approve a reviewed evaluation and publish its report at /published/{slug}", "publisher", "", 200, "json"},
 	"GET /api/v1/published":                      {"Published reports", "anyone", "", 200, "json"},

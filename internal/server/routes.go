@@ -71,6 +71,7 @@ func (s *Server) registerRoutes() {
 	s.api("GET", "/api/v1/evaluations", viewers, s.apiEvaluations)
 	s.api("GET", "/api/v1/evaluations/{id}", viewers, s.apiEvaluation)
 	s.api("GET", "/api/v1/evaluations/{id}/estimates.csv", staff, s.apiEstimatesCSV)
+	s.api("GET", "/api/v1/evaluations/{id}/report", viewers, s.apiReport)
 	s.api("POST", "/api/v1/evaluations/{id}/review", analysts, s.apiReview)
 	s.api("POST", "/api/v1/evaluations/{id}/publish", publishers, s.apiPublish)
 	s.api("GET", "/api/v1/published", anyone, s.apiPublished)

@@ -788,6 +788,18 @@ func TestOpenAPICoversRoutes(t *testing.T) {
 	})
 }
 
+func TestTLSCookies(t *testing.T) {
+	e := newEnv(t, filepath.Join(t.TempDir(), "lab.db"), func(c *server.Config) { c.TLS = true })
+	res := e.anonymous().form("/signin", url.Values{"email": {"a@provider.example"}, "password": {pw}})
+	ck := res.Cookies()
+	if len(ck) != 1 || ck[0].Name != "__Host-datalab_session" || !ck[0].Secure || !ck[0].HttpOnly || ck[0].Path != "/" || ck[0].Domain != "" {
+		t.Fatalf("cookie over TLS = %+v; want __Host-datalab_session, Secure, HttpOnly, Path=/, no Domain", ck)
+	}
+	if h := res.Header.Get("Strict-Transport-Security"); h == "" {
+		t.Error("no Strict-Transport-Security header over TLS")
+	}
+}
+
 func TestSecurityHeadersAndAssets(t *testing.T) {
 	e := newEnv(t, filepath.Join(t.TempDir(), "lab.db"))
 	res := e.anonymous().get("/")
