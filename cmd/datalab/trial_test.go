@@ -132,8 +132,8 @@ func TestTrialEndToEnd(t *testing.T) {
 		}
 	}
 	var doc struct {
-		Schema string
-		Plan   struct{ Hash string }
+		Schema  string
+		Plan    struct{ Hash string }
 		Consort struct {
 			Enrolled int
 			Analysed map[string]int
