@@ -379,7 +379,9 @@ func layout(t disclosure.Table, spec viewSpec) viewTable {
 		} else if spec.fmtRange != nil && c.Key == "ci_low" {
 			text = "95% confidence interval"
 		}
-		num := len(shown) > 1
+		// Numbers are right-aligned, and so are their headings; a column
+		// of words ("yes") keeps its heading on the left.
+		num := len(shown) > 1 && (len(t.Rows()) == 0 || t.Rows()[0].Cell(i).Kind() != disclosure.KindLabel)
 		if s := inSpan[c.Key]; s > 0 {
 			if s != inSpan[prevKey(cols, i, hidden)] {
 				top = append(top, headCell{Text: spec.spans[s-1].Label, Cols: len(spec.spans[s-1].Keys), Rows: 1, Scope: "colgroup"})
