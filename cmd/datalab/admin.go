@@ -61,7 +61,7 @@ organisation; it is created if it does not exist yet.`,
 			if o != nil {
 				where = fmt.Sprintf("organisation %q (id %d)", o.Name, o.ID)
 			}
-			fmt.Fprintf(a.stdout, "created %s user %s (id %d) in %s, %s\n", u.Role, u.Email, u.ID, db, where)
+			fmt.Fprintf(a.stdout, "created %s user %s (id %d) in %s, %s\n", u.Role, u.Email, u.ID, service.RedactDSN(db), where)
 			return nil
 		},
 	}

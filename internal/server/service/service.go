@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -231,12 +232,24 @@ func printDemo(w io.Writer, res *labdemo.Result) {
 	}
 }
 
+// RedactDSN hides the password of a postgres:// URL, for messages.
+func RedactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
 // CreateUser is `datalab admin create-user`: it opens the store and adds
 // an account, creating the organisation by name if it does not exist.
 func CreateUser(ctx context.Context, dsn, email, name, role, org, password string, now time.Time) (store.User, *store.Organisation, error) {
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
-		return store.User{}, nil, fmt.Errorf("opening the store %s: %w", dsn, err)
+		return store.User{}, nil, fmt.Errorf("opening the store %s: %w", RedactDSN(dsn), err)
 	}
 	defer db.Close()
 	r, err := store.ParseRole(role)
