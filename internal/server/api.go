@@ -117,13 +117,9 @@ func (s *Server) apiSubmissions(w http.ResponseWriter, r *http.Request, a *actor
 	if err != nil {
 		return err
 	}
-	out := make([]*submissionView, 0, len(subs))
-	for _, sub := range subs {
-		v, err := s.decorate(r.Context(), a, sub)
-		if err != nil {
-			return err
-		}
-		out = append(out, v)
+	out, err := s.decorateAll(r.Context(), a, subs)
+	if err != nil {
+		return err
 	}
 	return writeJSON(w, http.StatusOK, map[string]any{"submissions": out})
 }

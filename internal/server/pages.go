@@ -90,13 +90,9 @@ func (s *Server) submissionsPage(w http.ResponseWriter, r *http.Request, a *acto
 	if err != nil {
 		return err
 	}
-	views := make([]*submissionView, 0, len(subs))
-	for _, sub := range subs {
-		v, err := s.decorate(r.Context(), a, sub)
-		if err != nil {
-			return err
-		}
-		views = append(views, v)
+	views, err := s.decorateAll(r.Context(), a, subs)
+	if err != nil {
+		return err
 	}
 	p := s.newPage(r, a, "Submissions")
 	p.Data = struct {

@@ -684,6 +684,15 @@ func TestReviewPublishFlowAndAudit(t *testing.T) {
 		if list := body(t, anon.get("/published")); !strings.Contains(list, slugPath) {
 			t.Error("the published list does not link the report")
 		}
+		// The provider's dashboard shows each submission's job and review
+		// state.
+		a.uploadOK("Second cohort")
+		dash := body(t, a.get("/submissions"))
+		for _, want := range []string{"govuk-tag--green\">Published", "Second cohort", "govuk-tag--grey\">Queued"} {
+			if !strings.Contains(dash, want) {
+				t.Errorf("provider dashboard lacks %q", want)
+			}
+		}
 		// Estimates CSV: formula cells escaped, negative numbers kept.
 		csv := body(t, an.get(fmt.Sprintf("/evaluations/%d/estimates.csv", ev)))
 		if !strings.Contains(csv, `'=HYPERLINK`) || !strings.Contains(csv, ",-0.05,") {
