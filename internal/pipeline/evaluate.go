@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/employment-data-lab/datalab/internal/atomicfile"
 	"github.com/employment-data-lab/datalab/internal/disclosure"
 	"github.com/employment-data-lab/datalab/internal/evaluation"
 	"github.com/employment-data-lab/datalab/internal/linkage"
@@ -241,30 +242,11 @@ func fileHash(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// writeAtomic writes data to path through a temporary file renamed into
-// place, so a reader never sees half a file.
-func writeAtomic(path string, data []byte) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("evaluate: writing %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("evaluate: writing %s: %w", path, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("evaluate: writing %s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("evaluate: writing %s: %w", path, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("evaluate: writing %s: %w", path, err)
+// writeAtomic writes an output file whole or not at all, readable by its
+// owner only (it describes a cohort).
+func writeAtomic(path string, data []byte) error {
+	if err := atomicfile.Write(path, data, 0o600); err != nil {
+		return fmt.Errorf("evaluate: %w", err)
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/employment-data-lab/datalab/internal/atomicfile"
 	"github.com/employment-data-lab/datalab/internal/linkage"
 	"github.com/employment-data-lab/datalab/internal/linkage/submission"
 	"github.com/employment-data-lab/datalab/internal/timeline"
@@ -175,32 +176,6 @@ func printSummary(w io.Writer, r linkage.Report, sp linkage.Spec) {
 	tw.Flush()
 }
 
-// writeAtomic writes a file through a temporary file in the same folder,
-// renamed into place only when complete.
-func writeAtomic(path string, write func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("link: writing %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = write(tmp); err != nil {
-		return fmt.Errorf("link: writing %s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("link: writing %s: %w", path, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("link: writing %s: %w", path, err)
-	}
-	return nil
-}
-
 func writeCSV(path string, header []string, rows func(emit func(...string) error) error) error {
 	return writeAtomic(path, func(w io.Writer) error {
 		cw := csv.NewWriter(w)
@@ -265,4 +240,13 @@ func writeIssues(path string, issues []submission.Issue) error {
 		}
 		return nil
 	})
+}
+
+// writeAtomic writes a QA file whole or not at all, readable by its owner
+// only (it lists pseudonymous person ids).
+func writeAtomic(path string, write func(io.Writer) error) error {
+	if err := atomicfile.WriteFunc(path, 0o600, write); err != nil {
+		return fmt.Errorf("link: %w", err)
+	}
+	return nil
 }

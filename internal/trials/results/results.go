@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/employment-data-lab/datalab/internal/atomicfile"
 	"github.com/employment-data-lab/datalab/internal/evidence"
 	"github.com/employment-data-lab/datalab/internal/linkage"
 	"github.com/employment-data-lab/datalab/internal/report"
@@ -473,26 +474,11 @@ func writeJSON(path string, v any) error {
 	return writeAtomic(path, append(b, '\n'))
 }
 
-// writeAtomic writes through a temporary file renamed into place.
-func writeAtomic(path string, data []byte) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("trial analyse: writing %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("trial analyse: writing %s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("trial analyse: writing %s: %w", path, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("trial analyse: writing %s: %w", path, err)
+// writeAtomic writes an output file whole or not at all, readable by its
+// owner only.
+func writeAtomic(path string, data []byte) error {
+	if err := atomicfile.Write(path, data, 0o600); err != nil {
+		return fmt.Errorf("trial analyse: %w", err)
 	}
 	return nil
 }
