@@ -41,6 +41,7 @@
 //	0002 evidence library   0005 submissions, submission_files, jobs
 //	0003 trials             0006 evaluations, QA, comments, decisions, reports, published_cohorts
 //	                        0007 audit_log (append-only: triggers refuse UPDATE, DELETE, TRUNCATE)
+//	                        0008 evaluation_cohorts (each evaluation's cohort digests until publication)
 //
 // # Lab records (issue 6)
 //
@@ -104,7 +105,20 @@
 // analyst (or admin) ticks every QA item, comments, and signs it off
 // (Decide → reviewed); a publisher (or admin) who did not review it
 // approves it (Decide → approved); Publish stores the report HTML under a
-// public slug and the cohort's digests, and marks it published. Either
+// public slug and the cohort's digests, and marks it published.
+//
+// The differencing guard. The evaluation job leaves the keyed digests of
+// its cohort (SetCohortDigests: HMAC-SHA-256 of each spine person_id under
+// the lab's secret key, disclosure.Members; the store refuses anything
+// that is not such a list). Publish compares them, in its transaction and
+// under a per-organisation lock, with every cohort the organisation had
+// published (disclosure.Rules.CheckDifferencing, default rules), and
+// refuses with a *DifferencingRefusal (errors.Is ErrConflict) a cohort
+// that differs from one by 1 to 99 people; the same people published
+// again, or a cohort differing by at least 100, passes. It fails closed:
+// an evaluation without digests, or an organisation with a report
+// published without them, is refused (Hundepool et al. 2012, §5.2,
+// disclosure by differencing). Either
 // reviewer may send it back (changes_requested) or reject it. Every
 // transition is checked here: a refused one is a *StateError naming the
 // current state (errors.Is(err, ErrInvalidState)), a wrong role
@@ -112,7 +126,7 @@
 //
 //	CreateEvaluation Evaluation Evaluations ReplaceEvaluationResult
 //	QAChecklist QA TickQA AddComment Comments Decide Decisions
-//	Publish ReportBySlug Reports PublishedCohorts
+//	SetCohortDigests CohortPeople Publish ReportBySlug Reports PublishedCohorts
 //
 // Audit log. audit_log is append-only: triggers on both back-ends refuse
 // UPDATE and DELETE (and TRUNCATE on PostgreSQL). The store appends the

@@ -22,7 +22,8 @@ var (
 	// (deliberately not told apart).
 	ErrBadCredentials = errors.New("email or password not recognised")
 	// ErrConflict: a unique value (email, organisation name, report
-	// slug) is taken.
+	// slug) is taken, or a publication was refused by the differencing
+	// guard (*DifferencingRefusal).
 	ErrConflict = errors.New("already exists")
 	// ErrInvalid: a value failed validation; the message names the field.
 	ErrInvalid = errors.New("invalid")

@@ -348,10 +348,13 @@ type Decision struct {
 // cohort's keyed-hash digests (for internal/disclosure's differencing
 // guard).
 type Publication struct {
-	Slug          string // the public URL's last part; empty: generated
-	Title         string
-	HTML          []byte
-	CohortDigests []byte // opaque to the store
+	Slug  string // the public URL's last part; empty: generated
+	Title string
+	HTML  []byte
+	// CohortDigests are the cohort's keyed digests: a JSON array of the
+	// sorted, distinct hex HMAC-SHA-256 digests disclosure.Members makes.
+	// Nil: the digests the evaluation's job stored (SetCohortDigests).
+	CohortDigests []byte
 }
 
 // Report is a published report. HTML is filled by ReportBySlug only.
@@ -366,7 +369,8 @@ type Report struct {
 	PublishedBy  int64     `json:"published_by"`
 }
 
-// PublishedCohort is the digest blob of one published evaluation's cohort.
+// PublishedCohort is one published evaluation's cohort: Digests is the
+// JSON array of its keyed digests, as published (see Publication).
 type PublishedCohort struct {
 	EvaluationID int64     `json:"evaluation_id"`
 	OrgID        int64     `json:"org_id"`
@@ -402,30 +406,32 @@ type AuditFilter struct {
 // Audit actions. Those marked (store) are written by the store itself,
 // in the same transaction as the change; the server writes the others.
 const (
-	ActionLogin            = "login"                   // server
-	ActionLoginFailed      = "login.failed"            // server
-	ActionLogout           = "logout"                  // server
-	ActionOrgCreate        = "organisation.create"     // store
-	ActionUserCreate       = "user.create"             // store
-	ActionRoleChange       = "user.role"               // store
-	ActionUserDisable      = "user.disable"            // store
-	ActionUserEnable       = "user.enable"             // store
-	ActionPasswordChange   = "user.password"           // store
-	ActionTokenCreate      = "token.create"            // store
-	ActionTokenRevoke      = "token.revoke"            // store
-	ActionUpload           = "submission.upload"       // store
-	ActionChecks           = "submission.checks"       // store
-	ActionFileDelete       = "submission.file_deleted" // store
-	ActionView             = "view"                    // server: object_type says what
-	ActionDownload         = "download"                // server
-	ActionJobEnqueue       = "job.enqueue"             // store
-	ActionJobCancel        = "job.cancel"              // store
-	ActionJobFinish        = "job.finish"              // store: succeeded, failed, cancelled
-	ActionJobRecover       = "job.recover"             // store
-	ActionEvaluationCreate = "evaluation.create"       // store
-	ActionEvaluationResult = "evaluation.result"       // store: result replaced
-	ActionQATick           = "evaluation.qa"           // store
-	ActionComment          = "evaluation.comment"      // store
-	ActionDecision         = "evaluation.decision"     // store: review sign-off, approval, changes, rejection
-	ActionPublish          = "evaluation.publish"      // store
+	ActionLogin            = "login"                      // server
+	ActionLoginFailed      = "login.failed"               // server
+	ActionLogout           = "logout"                     // server
+	ActionOrgCreate        = "organisation.create"        // store
+	ActionUserCreate       = "user.create"                // store
+	ActionRoleChange       = "user.role"                  // store
+	ActionUserDisable      = "user.disable"               // store
+	ActionUserEnable       = "user.enable"                // store
+	ActionPasswordChange   = "user.password"              // store
+	ActionTokenCreate      = "token.create"               // store
+	ActionTokenRevoke      = "token.revoke"               // store
+	ActionUpload           = "submission.upload"          // store
+	ActionChecks           = "submission.checks"          // store
+	ActionFileDelete       = "submission.file_deleted"    // store
+	ActionView             = "view"                       // server: object_type says what
+	ActionDownload         = "download"                   // server
+	ActionJobEnqueue       = "job.enqueue"                // store
+	ActionJobCancel        = "job.cancel"                 // store
+	ActionJobFinish        = "job.finish"                 // store: succeeded, failed, cancelled
+	ActionJobRecover       = "job.recover"                // store
+	ActionEvaluationCreate = "evaluation.create"          // store
+	ActionEvaluationResult = "evaluation.result"          // store: result replaced
+	ActionQATick           = "evaluation.qa"              // store
+	ActionComment          = "evaluation.comment"         // store
+	ActionDecision         = "evaluation.decision"        // store: review sign-off, approval, changes, rejection
+	ActionPublish          = "evaluation.publish"         // store
+	ActionCohortDigests    = "evaluation.cohort"          // store: the cohort's keyed digests recorded (a count, never a digest)
+	ActionPublishRefused   = "evaluation.publish_refused" // store: the differencing guard refused a publication
 )

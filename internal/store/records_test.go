@@ -638,7 +638,7 @@ func TestEvaluationReviewAndPublication(t *testing.T) {
 		if err != nil || string(got.Result) != `{"counts":{"matched":120}}` || !got.CreatedAt.Equal(at(now0)) {
 			t.Errorf("read back: %+v %v", got, err)
 		}
-		pub := Publication{Slug: "acme-work-coaching-2026", HTML: []byte("<h1>Acme</h1>"), CohortDigests: []byte{1, 2, 3}}
+		pub := Publication{Slug: "acme-work-coaching-2026", HTML: []byte("<h1>Acme</h1>"), CohortDigests: cohort(t, 0, 150)}
 		_, err = db.Publish(ctx, w.publisher, e.ID, pub, now0)
 		wantErr(t, "publish before approval", err, ErrInvalidState, "it is awaiting_review; publish needs it to be approved")
 		_, err = db.Decide(ctx, w.publisher, e.ID, EvaluationApproved, "", now0)
@@ -692,7 +692,7 @@ func TestEvaluationReviewAndPublication(t *testing.T) {
 		}
 		_, err = db.Decide(ctx, w.publisher, e.ID, EvaluationRejected, "too late", now0)
 		wantErr(t, "reject after publication", err, ErrInvalidState, "it is published")
-		if cs, _ := db.PublishedCohorts(ctx, w.orgA.ID); len(cs) != 1 || string(cs[0].Digests) != "\x01\x02\x03" {
+		if cs, _ := db.PublishedCohorts(ctx, w.orgA.ID); len(cs) != 1 || string(cs[0].Digests) != string(pub.CohortDigests) {
 			t.Errorf("published cohorts: %+v", cs)
 		}
 		ds, _ := db.Decisions(ctx, ScopeOf(w.provA), e.ID)
@@ -706,6 +706,10 @@ func TestEvaluationReviewAndPublication(t *testing.T) {
 		}
 		if e2, err = db.ReplaceEvaluationResult(ctx, nil, e2.ID, json.RawMessage(`{"caliper":0.1}`), now0); err != nil || e2.Status != EvaluationAwaitingReview {
 			t.Fatalf("replace: %+v %v", e2, err)
+		}
+		// The re-run's job leaves its digests: the same people.
+		if err := db.SetCohortDigests(ctx, e2.ID, cohort(t, 0, 150), now0); err != nil {
+			t.Fatal(err)
 		}
 		for _, q := range QAChecklist() {
 			db.TickQA(ctx, w.analyst, e2.ID, q.Key, true, "", now0)
@@ -721,8 +725,8 @@ func TestEvaluationReviewAndPublication(t *testing.T) {
 		if rs, _ := db.Reports(ctx); len(rs) != 2 || rs[0].ID != r2.ID {
 			t.Errorf("reports: %+v", rs)
 		}
-		if cs, _ := db.PublishedCohorts(ctx, w.orgA.ID); len(cs) != 1 {
-			t.Errorf("a publication without digests stored a cohort: %d", len(cs))
+		if cs, _ := db.PublishedCohorts(ctx, w.orgA.ID); len(cs) != 2 || cs[1].EvaluationID != e2.ID || string(cs[1].Digests) != string(cohort(t, 0, 150)) {
+			t.Errorf("published cohorts after the re-run: %+v; want the re-run's stored digests recorded", cs)
 		}
 		approvals, _ := db.AuditLog(ctx, AllOrgs(), AuditFilter{Action: ActionDecision, ObjectType: "evaluation", ObjectID: fmt.Sprint(e.ID)})
 		if len(approvals) != 2 || *approvals[0].ActorID != w.publisher.ID || !strings.Contains(string(approvals[0].Detail), `"to":"approved"`) {

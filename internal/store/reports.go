@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/base32"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -36,10 +37,23 @@ func slugify(title string) string {
 
 // Publish publishes approved evaluation id: it stores the report HTML
 // under p.Slug (generated from the title with a random suffix when
-// empty) — the stable public URL — and p.CohortDigests for the
-// differencing guard, records the decision and marks the evaluation
+// empty) — the stable public URL — records the cohort's digests in
+// published_cohorts, records the decision and marks the evaluation
 // published, in one transaction. actor is a publisher or admin. A taken
 // slug is ErrConflict; an evaluation not approved is a *StateError.
+//
+// The differencing guard (internal/disclosure) runs here, in the same
+// transaction, before anything is written: the cohort (p.CohortDigests,
+// or when nil the digests the evaluation's job stored with
+// SetCohortDigests) is compared with every cohort the organisation had
+// published, and a *DifferencingRefusal (errors.Is ErrConflict) is
+// returned when it differs from one by 1 to 99 people, or when digests
+// are missing (see guardDifferencing: it fails closed). It lives in the
+// store rather than in the server so that the check and the record are
+// one transaction under a per-organisation lock (lockOrganisation): two
+// publications for one organisation at once cannot both pass against a
+// registry that holds neither. A refusal publishes and records nothing
+// but an audit entry (ActionPublishRefused).
 func (s *DB) Publish(ctx context.Context, actor User, id int64, p Publication, now time.Time) (Report, error) {
 	fail := func(err error) (Report, error) {
 		return Report{}, fmt.Errorf("store: publish evaluation %d: %w", id, err)
@@ -54,8 +68,12 @@ func (s *DB) Publish(ctx context.Context, actor User, id int64, p Publication, n
 	if utf8.RuneCountInString(p.Title) > 300 {
 		return fail(invalid("title: at most 300 characters"))
 	}
+	if p.Slug != "" && !slugPattern.MatchString(p.Slug) {
+		return fail(invalid("slug %q: lower-case letters, digits and inner hyphens, at most 80 characters", p.Slug))
+	}
 	now = at(now)
 	var r Report
+	var digests []byte
 	err := s.inTx(ctx, func(tx *Tx) error {
 		e, err := lockEvaluation(ctx, tx, AllOrgs(), id)
 		if err != nil {
@@ -63,6 +81,12 @@ func (s *DB) Publish(ctx context.Context, actor User, id int64, p Publication, n
 		}
 		if e.Status != EvaluationApproved {
 			return &StateError{Object: "evaluation", ID: id, State: string(e.Status), Action: "publish", Allowed: []string{string(EvaluationApproved)}}
+		}
+		if err := lockOrganisation(ctx, tx, e.OrgID); err != nil {
+			return err
+		}
+		if digests, err = guardDifferencing(ctx, tx, e, p.CohortDigests); err != nil {
+			return err
 		}
 		if p.Title == "" {
 			p.Title = e.Title
@@ -90,11 +114,9 @@ func (s *DB) Publish(ctx context.Context, actor User, id int64, p Publication, n
 		if err != nil {
 			return err
 		}
-		if p.CohortDigests != nil {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO published_cohorts (evaluation_id, org_id, digests, published_at) VALUES (?, ?, ?, ?)`,
-				id, e.OrgID, p.CohortDigests, ts(now)); err != nil {
-				return err
-			}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO published_cohorts (evaluation_id, org_id, digests, published_at) VALUES (?, ?, ?, ?)`,
+			id, e.OrgID, digests, ts(now)); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE evaluations SET status = 'published', published_at = ?, updated_at = ? WHERE id = ?`, ts(now), ts(now), id); err != nil {
 			return err
@@ -106,6 +128,19 @@ func (s *DB) Publish(ctx context.Context, actor User, id int64, p Publication, n
 		_, err = appendAudit(ctx, tx, auditOf(&actor, ActionPublish, "evaluation", id, &e.OrgID, now, map[string]any{"slug": p.Slug, "report_id": r.ID}))
 		return err
 	})
+	var refusal *DifferencingRefusal
+	if errors.As(err, &refusal) {
+		// The refusal itself is audited (outside the rolled-back
+		// transaction): who tried, and by how many people it differed.
+		detail := map[string]any{"difference": refusal.Difference, "earlier_evaluation": refusal.Earlier}
+		var org *int64
+		if ev, eerr := s.Evaluation(ctx, AllOrgs(), id); eerr == nil {
+			org = &ev.OrgID
+		}
+		if _, aerr := s.Audit(ctx, auditOf(&actor, ActionPublishRefused, "evaluation", id, org, now, detail)); aerr != nil {
+			return fail(fmt.Errorf("%w (and auditing the refusal failed: %v)", err, aerr))
+		}
+	}
 	if err != nil {
 		return fail(err)
 	}

@@ -21,6 +21,9 @@ import (
 //go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
 var migrationFS embed.FS
 
+// sqliteConns is the SQLite connection pool's size, open and idle alike.
+const sqliteConns = 32
+
 // Backend names, as Backend returns them.
 const (
 	SQLite   = "sqlite"
@@ -103,6 +106,18 @@ func OpenWith(ctx context.Context, dsn string, o Options) (*DB, error) {
 		if path == ":memory:" {
 			// Each connection to :memory: is a separate database: keep one.
 			db.SetMaxOpenConns(1)
+		} else {
+			// Keep as many idle connections as may be open: with
+			// database/sql's default of 2 idle, a burst of concurrent
+			// requests opens and closes a SQLite connection (and its
+			// pragmas) per request. Measured under 50 concurrent
+			// providers (server load benchmark, 2 shared cores): p99
+			// 57–61 ms with this against 98–175 ms without, connection
+			// churn having been 21% of CPU. No store method uses the
+			// pool while holding a transaction, so the cap cannot
+			// deadlock; writers queue on SQLite's lock regardless.
+			db.SetMaxOpenConns(sqliteConns)
+			db.SetMaxIdleConns(sqliteConns)
 		}
 		s = &DB{db: db, dialect: sqliteDialect, path: path}
 	}
