@@ -32,7 +32,7 @@ func BenchmarkSeed(b *testing.B) {
 	b.Run("first-start", func(b *testing.B) {
 		for range b.N {
 			dir := b.TempDir()
-			if _, err := Seed(ctx, Options{DataDir: dir, Store: open(b, dir), Log: log}); err != nil {
+			if _, err := Seed(ctx, Options{DataDir: dir, Store: open(b, dir), DigestKey: testKey, Log: log}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -40,12 +40,12 @@ func BenchmarkSeed(b *testing.B) {
 	b.Run("restart", func(b *testing.B) {
 		dir := b.TempDir()
 		db := open(b, dir)
-		if _, err := Seed(ctx, Options{DataDir: dir, Store: db, Log: log}); err != nil {
+		if _, err := Seed(ctx, Options{DataDir: dir, Store: db, DigestKey: testKey, Log: log}); err != nil {
 			b.Fatal(err)
 		}
 		b.ResetTimer()
 		for range b.N {
-			if _, err := Seed(ctx, Options{DataDir: dir, Store: db, Log: log}); err != nil {
+			if _, err := Seed(ctx, Options{DataDir: dir, Store: db, DigestKey: testKey, Log: log}); err != nil {
 				b.Fatal(err)
 			}
 		}

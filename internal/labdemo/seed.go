@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/employment-data-lab/datalab/internal/disclosure"
 	"github.com/employment-data-lab/datalab/internal/evaluation"
 	"github.com/employment-data-lab/datalab/internal/jobs"
 	"github.com/employment-data-lab/datalab/internal/linkage/submission"
@@ -44,6 +45,12 @@ type Options struct {
 	// MinCohort is the smallest linked cohort evaluated (default 100, the
 	// lab's rule); tests on a tiny world lower it.
 	MinCohort int
+	// DigestKey is the lab's secret differencing key (at least
+	// disclosure.MinKeyBytes; the web service's, service.DigestKey). The
+	// demo's evaluation jobs store their cohorts' keyed digests under it,
+	// and the demo report is published through the differencing guard
+	// like any other (store.Publish). Required.
+	DigestKey []byte
 	// Render renders a report for publication (default
 	// jobs.RenderReport).
 	Render jobs.Render
@@ -114,6 +121,9 @@ func Seed(ctx context.Context, opt Options) (*Result, error) {
 	if opt.DataDir == "" || opt.Store == nil {
 		return nil, errors.New("labdemo: Seed needs a data folder and a store")
 	}
+	if len(opt.DigestKey) < disclosure.MinKeyBytes {
+		return nil, fmt.Errorf("labdemo: Seed needs the lab's differencing key (at least %d bytes; service.DigestKey makes one), got %d bytes", disclosure.MinKeyBytes, len(opt.DigestKey))
+	}
 	if opt.People == 0 {
 		opt.People = DefaultPeople
 	}
@@ -160,7 +170,7 @@ func Seed(ctx context.Context, opt Options) (*Result, error) {
 		}
 	}
 	s.Log.Info("demo lab ready", "seconds", fmt.Sprintf("%.1f", time.Since(t0).Seconds()),
-		"published_slug", res.Published.Slug, "awaiting_review", res.AwaitingReview.ID)
+		"published", "/published/"+res.Published.Slug, "awaiting_review", res.AwaitingReview.ID)
 	return res, nil
 }
 
@@ -372,7 +382,7 @@ func (s *seeder) submit(ctx context.Context, org store.Organisation, d demoOrg) 
 // they succeeded.
 func (s *seeder) run(ctx context.Context, ids []int64) error {
 	work := &jobs.Evaluations{Records: s.Store, Spine: s.sp, Dir: filepath.Join(s.DataDir, "jobs"), Render: s.Render,
-		MinCohort: s.MinCohort, Spec: evaluation.Spec{}, Jobs: s.Store, Now: s.Now, Log: s.Log}
+		MinCohort: s.MinCohort, Spec: evaluation.Spec{}, DigestKey: s.DigestKey, Jobs: s.Store, Now: s.Now, Log: s.Log}
 	rctx, stop := context.WithCancel(ctx)
 	r := &jobs.Runner{Queue: s.Store, Work: work.Run, Kinds: []string{jobs.KindEvaluation}, Name: "demo-seed",
 		Poll: 100 * time.Millisecond, Now: s.Now, Log: s.Log}

@@ -3,15 +3,21 @@ package labdemo
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/employment-data-lab/datalab/internal/evaluation"
 	"github.com/employment-data-lab/datalab/internal/store"
 )
+
+// testKey is a differencing key for tests only.
+var testKey = bytes.Repeat([]byte{0x42}, 32)
 
 // TestSeedIsCompleteAndIdempotent seeds a demo lab on a small world and
 // checks that every role can log in, the example report is published
@@ -33,7 +39,7 @@ func TestSeedIsCompleteAndIdempotent(t *testing.T) {
 	// matched cohort must clear disclosure control's 100) and 55
 	// health_works rows, so the linkage minimum is lowered for this tiny
 	// world only.
-	opt := Options{DataDir: dir, Store: db, People: 12000, Seed: 2, MinCohort: 30}
+	opt := Options{DataDir: dir, Store: db, People: 12000, Seed: 2, MinCohort: 30, DigestKey: testKey}
 	first, err := Seed(ctx, opt)
 	if err != nil {
 		t.Fatal(err)
@@ -70,6 +76,28 @@ func TestSeedIsCompleteAndIdempotent(t *testing.T) {
 	ev, err := db.Evaluation(ctx, store.AllOrgs(), first.Published.EvaluationID)
 	if err != nil || ev.Status != store.EvaluationPublished || ev.ReviewedBy == nil || ev.ApprovedBy == nil || *ev.ReviewedBy == *ev.ApprovedBy {
 		t.Errorf("published evaluation: %+v, %v; want published, reviewed and approved by two people", ev, err)
+	}
+	// The demo report went through the differencing guard: its cohort's
+	// keyed digests are recorded, one per linked participant; the
+	// evaluation awaiting review has its digests ready for publication.
+	var published evaluation.Evaluation
+	if err := json.Unmarshal(ev.Result, &published); err != nil {
+		t.Fatal(err)
+	}
+	cohorts, err := db.PublishedCohorts(ctx, ev.OrgID)
+	var digests []string
+	if err == nil && len(cohorts) == 1 {
+		err = json.Unmarshal(cohorts[0].Digests, &digests)
+	}
+	if err != nil || len(cohorts) != 1 || len(digests) != published.Counts.Linked || len(digests[0]) != 64 {
+		t.Errorf("published cohorts of the demo organisation: %d, %d digests (%v); want 1 with a 64-hex digest per linked participant (%d)",
+			len(cohorts), len(digests), err, published.Counts.Linked)
+	}
+	if n, ok, err := db.CohortPeople(ctx, store.AllOrgs(), first.AwaitingReview.ID); !ok || n == 0 || err != nil {
+		t.Errorf("the evaluation awaiting review has no cohort digests: %d %v %v", n, ok, err)
+	}
+	if _, err := Seed(ctx, Options{DataDir: dir, Store: db, DigestKey: testKey[:31]}); err == nil || !strings.Contains(err.Error(), "differencing key") {
+		t.Errorf("a 31-byte key: %v; want Seed to refuse it", err)
 	}
 	if first.AwaitingReview.Status != store.EvaluationAwaitingReview {
 		t.Errorf("second evaluation is %s, want awaiting review", first.AwaitingReview.Status)
@@ -158,7 +186,7 @@ func TestSeedResumesAfterInterruption(t *testing.T) {
 	}
 	defer db.Close()
 	ctx, cancel := context.WithCancel(context.Background())
-	opt := Options{DataDir: dir, Store: db, People: 12000, Seed: 2, MinCohort: 30, Log: slog.New(cancelOn{"job started", cancel})}
+	opt := Options{DataDir: dir, Store: db, People: 12000, Seed: 2, MinCohort: 30, DigestKey: testKey, Log: slog.New(cancelOn{"job started", cancel})}
 	if _, err := Seed(ctx, opt); err == nil {
 		t.Fatal("Seed stopped mid-job returned no error")
 	}

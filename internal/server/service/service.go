@@ -50,6 +50,9 @@ type Options struct {
 	// accounts. On plain http on loopback it also drops the cookies'
 	// Secure attribute, as InsecureCookies does, so any browser can sign in.
 	Demo      bool
+	// KeyFile is the lab's secret differencing key (at least 32 bytes);
+	// empty: DataDir/lab.key, generated at the first start (DigestKey).
+	KeyFile   string
 	MaxUpload int64
 	Workers   int
 	Log       *slog.Logger
@@ -107,15 +110,23 @@ func Run(ctx context.Context, o Options) error {
 	}
 	defer db.Close()
 
+	// The differencing guard's key: every evaluation job stores its
+	// cohort's keyed digests under it, and publication compares them with
+	// the organisation's published cohorts (store.Publish).
+	key, err := DigestKey(o.DataDir, o.KeyFile, nil)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+
 	render := jobs.Render(jobs.RenderReport)
-	runner := &jobs.Runner{Queue: db, Workers: o.Workers, Log: o.Log.With("component", "jobs")}
+	runner := &jobs.Runner{Queue: db, Kinds: []string{jobs.KindEvaluation}, Workers: o.Workers, Log: o.Log.With("component", "jobs")}
 	var sp *pipeline.Spine
 	if o.Demo {
 		if o.Spine != "" {
 			return errors.New("serve: --demo builds its own spine; leave out --spine")
 		}
 		fmt.Fprintf(o.Stdout, "Seeding the demo lab in %s (a synthetic world, its spine, two provider organisations, a published report; about a minute the first time)...\n", o.DataDir)
-		res, err := labdemo.Seed(ctx, labdemo.Options{DataDir: o.DataDir, Store: db, Render: render, Log: o.Log.With("component", "demo")})
+		res, err := labdemo.Seed(ctx, labdemo.Options{DataDir: o.DataDir, Store: db, Render: render, DigestKey: key, Log: o.Log.With("component", "demo")})
 		if err != nil {
 			return fmt.Errorf("serve --demo: %w", err)
 		}
@@ -132,7 +143,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	if sp != nil {
 		work := &jobs.Evaluations{Records: db, Spine: sp, Dir: filepath.Join(o.DataDir, "jobs"), Render: render,
-			Log: o.Log.With("component", "evaluation")}
+			DigestKey: key, Jobs: db, Log: o.Log.With("component", "evaluation")}
 		runner.Work = work.Run
 	} else {
 		o.Log.Warn("no --spine given: uploads are checked and queued, but no evaluation runs until the server is started with a spine")
