@@ -31,6 +31,15 @@ plain http on loopback browsers may not send Secure cookies, so use
 --insecure-cookies there (refused on any other address). Every form carries a
 CSRF token; sign-in is rate-limited per account and per client address.
 
+Disclosure control: a report is published only through the differencing guard.
+Each evaluation job keeps keyed digests (HMAC-SHA-256) of its cohort's spine
+person_ids, never the ids; publication compares them with every cohort the
+organisation already had published and refuses one that differs from any by
+1 to 99 people (409, with the number of people). The secret key is DATA/lab.key,
+made at the first start (owner-only), or --key-file (at least 32 bytes, mode
+600; the same file 'datalab report --key-file' takes). Keep it, and back it up:
+under a new key earlier cohorts can no longer be recognised.
+
 Create the first account with 'datalab admin create-user'.`,
 		Example: `  datalab serve --demo          # a synthetic lab with accounts for every role, printed at start-up
   datalab admin create-user --db lab/lab.db --email admin@lab.example --role admin
@@ -52,6 +61,7 @@ Create the first account with 'datalab admin create-user'.`,
 	f.StringVar(&o.TLSKey, "tls-key", "", "TLS private key file (PEM)")
 	f.BoolVar(&o.InsecureCookies, "insecure-cookies", false, "drop the cookies' Secure attribute (plain http on loopback only)")
 	f.BoolVar(&o.AllowRemote, "allow-remote", false, "allow a non-loopback --addr without TLS (a TLS proxy is in front)")
+	f.StringVar(&o.KeyFile, "key-file", "", "secret key for the cohorts' keyed digests, at least 32 bytes, mode 600 (default DATA/lab.key, created at the first start)")
 	f.Int64Var(&o.MaxUpload, "max-upload", 20<<20, "largest participants file accepted, in bytes")
 	f.IntVar(&o.Workers, "workers", 0, "jobs run at once (default half the CPUs, at least 1)")
 	f.BoolVar(&o.Demo, "demo", false, "start with a synthetic world, demo organisations and accounts, and a published example report")
