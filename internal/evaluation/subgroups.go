@@ -115,4 +115,3 @@ func subgroups(ctx context.Context, spec Spec, cohort []Participant, units []Uni
 	}
 	return out, nil
 }
-
