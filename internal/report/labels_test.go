@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/employment-data-lab/datalab/internal/evaluation"
 	"regexp"
 	"strings"
 	"testing"
@@ -153,4 +154,35 @@ func TestReadersSeeLabelsMachinesRawNames(t *testing.T) {
 // escapeText is s as html/template writes it in text.
 func escapeText(s string) string {
 	return strings.NewReplacer("'", "&#39;", `"`, "&#34;", "&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// A cohort with no participant at some covariate levels is evaluated with
+// those comparators left out (internal/evaluation restrict.go); the method
+// section must say so in words, without the number left out (it can be
+// small), and the JSON keeps the raw names.
+func TestRestrictedLevelsInMethod(t *testing.T) {
+	ev := fixture(t)
+	ev.Method.RestrictedLevels = []evaluation.RestrictedLevel{
+		{Covariate: "region", Level: "North East", ComparisonExcluded: 7},
+		{Covariate: "disability", Level: "true", ComparisonExcluded: 3},
+	}
+	ev.Method.ConstantCovariates = []string{"earnings_prior_12"}
+	r, h := build(t, ev)
+	for _, want := range []string{"Region: North East", "On a disability benefit (PIP or DLA)", "left out of the propensity model", "Earnings, previous 12 months (£)"} {
+		if !strings.Contains(h, escapeText(want)) {
+			t.Errorf("the method section does not say %q", want)
+		}
+	}
+	for _, leak := range []string{"7 comparison", "(7)", "3 comparison", "disability=true"} {
+		if strings.Contains(h, leak) {
+			t.Errorf("the page shows %q: the number of comparators left out is not published", leak)
+		}
+	}
+	var buf bytes.Buffer
+	if err := r.WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "region=North East, disability=true") {
+		t.Errorf("the JSON's method lacks the raw restricted levels")
+	}
 }

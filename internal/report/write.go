@@ -168,6 +168,23 @@ func (r *Report) write() {
 		{Name: "Exact matching on", Value: strings.Join(exact, ", "), Raw: strings.Join(m.Exact, ", ")},
 		{Name: "Characteristics in the propensity model", Value: covariateList(m.Covariates), Raw: strings.Join(m.Covariates, ", ")},
 		{Name: "Eligibility", Value: eligibilityWords(m.Eligibility), Raw: m.Eligibility},
+	}
+	// Levels no participant had: their comparison units were left out
+	// before the propensity fit (the model's limit; see internal/evaluation
+	// restrict.go). The numbers left out are not published: they can be
+	// small.
+	if len(m.RestrictedLevels) > 0 {
+		var words, raw []string
+		for _, l := range m.RestrictedLevels {
+			words = append(words, restrictedLevelLabel(l.Covariate, l.Level))
+			raw = append(raw, l.Covariate+"="+l.Level)
+		}
+		r.Method = append(r.Method, Setting{Name: "Comparison group limited to what participants had (no participant had these, so comparators with them were left out)", Value: strings.Join(words, "; "), Raw: strings.Join(raw, ", ")})
+	}
+	if len(m.ConstantCovariates) > 0 {
+		r.Method = append(r.Method, Setting{Name: "Characteristics left out of the propensity model (the same for everyone analysed)", Value: covariateList(m.ConstantCovariates), Raw: strings.Join(m.ConstantCovariates, ", ")})
+	}
+	r.Method = append(r.Method, []Setting{
 		{Name: "Comparator reference dates", Value: m.ReferenceDates},
 		{Name: "Largest comparison pool per start month", Value: thousands(m.PoolCap)},
 		{Name: "Comparison pool excludes everyone who ever took part", Value: yesNo(m.NeverParticipated)},
@@ -175,7 +192,7 @@ func (r *Report) write() {
 		{Name: "Primary outcome (named before the analysis)", Value: outcomeKeyLabel(m.Primary), Raw: m.Primary},
 		{Name: "Balance threshold", Value: "|standardised mean difference| of 0.1, with the participants' standard deviation"},
 		{Name: "Disclosure control", Value: fmt.Sprintf("results published only for at least %d matched participants; figures resting on fewer than %d people withheld, with further figures withheld so they cannot be recovered from totals; counts rounded to the nearest %d", rules.MinCohort, rules.MinCell, rules.Round)},
-	}
+	}...)
 	if m.Bandwidth > 0 {
 		r.Method = append(r.Method, Setting{Name: "Kernel bandwidth", Value: fmtNum(m.Bandwidth, 3) + " standard deviations"})
 	}
@@ -235,4 +252,17 @@ func capital(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// restrictedLevelLabel words a covariate level left out of the comparison
+// group: "Region: North East", "Male", or for a yes/no covariate its label
+// ("On a disability benefit (PIP or DLA)") or its negation.
+func restrictedLevelLabel(covariate, level string) string {
+	switch level {
+	case "true":
+		return covariateLabel(covariate)
+	case "false":
+		return "Not: " + strings.ToLower(covariateLabel(covariate)[:1]) + covariateLabel(covariate)[1:]
+	}
+	return covariateLabel(covariate + "_" + level)
 }
