@@ -158,5 +158,3 @@ func createOrg(t testing.TB, db *store.DB, name string) store.Organisation {
 }
 
 func orgRef(o store.Organisation) *int64 { id := o.ID; return &id }
-
-
