@@ -98,6 +98,13 @@ func asError(err error) *Error {
 	if errors.As(err, &mb) {
 		return &Error{Kind: KindTooLarge, Field: uploadField, Message: fmt.Sprintf("the file is larger than the %s limit; split the cohort or ask the lab to raise the limit", byteSize(mb.Limit)), Err: err}
 	}
+	// The differencing guard refused the publication (store.Publish):
+	// the reason names the earlier report and how many people the two
+	// cohorts differ by, never a person, and says what to do.
+	var diff *store.DifferencingRefusal
+	if errors.As(err, &diff) {
+		return &Error{Kind: KindConflict, Message: "this report cannot be published: " + diff.Reason, Err: err}
+	}
 	// Disclosure control refused to release the report: say why (the
 	// reason names a table or threshold, never a person).
 	var ref *disclosure.Refusal

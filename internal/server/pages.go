@@ -458,7 +458,21 @@ func (s *Server) publishPost(w http.ResponseWriter, r *http.Request, a *actor) e
 	}
 	rep, err := s.publish(r, a, id)
 	if err != nil {
-		return err
+		// A refusal (disclosure control, the differencing guard, the
+		// wrong state) is shown on the evaluation's page, in its error
+		// summary, with 409.
+		e := asError(err)
+		if e.Kind != KindConflict {
+			return err
+		}
+		d, derr := s.evaluationDetail(r, a, id)
+		if derr != nil {
+			return derr
+		}
+		p := s.newPage(r, a, "Evaluation: "+d.Title)
+		p.Errors = []formError{{Field: "publish", Text: e.Message}}
+		p.Data = d
+		return s.render(w, status(e.Kind), "evaluation", p)
 	}
 	http.Redirect(w, r, "/published/"+url.PathEscape(rep.Slug)+"?done=published", http.StatusSeeOther)
 	return nil

@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/employment-data-lab/datalab/internal/disclosure"
 	"github.com/employment-data-lab/datalab/internal/evaluation"
 	"github.com/employment-data-lab/datalab/internal/jobs"
 	"github.com/employment-data-lab/datalab/internal/server"
@@ -307,7 +308,31 @@ func (e *env) evaluate(sub int64, programme string) int64 {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	// As the job would, leave the cohort's keyed digests for the
+	// differencing guard: 150 people of the submission's own.
+	if err := e.db.SetCohortDigests(context.Background(), got.ID, testCohort(e.t, fmt.Sprintf("S%d-", sub), 0, 150), time.Now()); err != nil {
+		e.t.Fatal(err)
+	}
 	return got.ID
+}
+
+// testCohort is a cohort's digest list, as an evaluation job stores it,
+// of the people prefix+from .. prefix+(to-1), under a test key.
+func testCohort(t testing.TB, prefix string, from, to int) []byte {
+	t.Helper()
+	var ids []string
+	for i := from; i < to; i++ {
+		ids = append(ids, fmt.Sprintf("%s%05d", prefix, i))
+	}
+	ms, err := disclosure.Members(bytes.Repeat([]byte{0x11}, disclosure.MinKeyBytes), ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(ms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func TestSignInAndOut(t *testing.T) {
