@@ -49,7 +49,7 @@ type Options struct {
 	// published example report (internal/labdemo) and prints the
 	// accounts. On plain http on loopback it also drops the cookies'
 	// Secure attribute, as InsecureCookies does, so any browser can sign in.
-	Demo      bool
+	Demo bool
 	// KeyFile is the lab's secret differencing key (at least 32 bytes);
 	// empty: DataDir/lab.key, generated at the first start (DigestKey).
 	KeyFile   string
