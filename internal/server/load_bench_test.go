@@ -45,7 +45,10 @@ import (
 // workers (every core on jobs). SQLite always; PostgreSQL too when
 // DATALAB_TEST_POSTGRES is set. Run:
 //
-//	go test -run '^$' -bench ProvidersWithRunner -benchtime 1x -count 3 ./internal/server/
+//	go test -run '^$' -bench ProvidersWithRunner -benchtime 1x -count 3 -timeout 60m ./internal/server/
+//
+// (a PostgreSQL round took about 3 minutes on the shared 2-core machine,
+// so the default 10-minute test timeout is too short for the whole set).
 func BenchmarkProvidersWithRunner(b *testing.B) {
 	w := buildWorld(b, e2ePeople, e2eSeed)
 	cohort, err := os.ReadFile(w.programmeFile(e2eProgramme))
