@@ -58,6 +58,7 @@ type Store interface {
 	Reports(ctx context.Context) ([]store.Report, error)
 
 	Audit(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error)
+	AuditMany(ctx context.Context, entries []store.AuditEntry) error
 	AuditLog(ctx context.Context, scope store.Scope, f store.AuditFilter) ([]store.AuditEntry, error)
 }
 

@@ -772,6 +772,34 @@ func TestAuditLogAppendOnly(t *testing.T) {
 	})
 }
 
+// AuditMany writes a batch in order in one transaction: all of it, or none
+// when one entry is invalid.
+func TestAuditManyAllOrNone(t *testing.T) {
+	withStore(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		actor := int64(3)
+		batch := []AuditEntry{
+			{At: now0, ActorID: &actor, Action: ActionView, ObjectType: "submission", ObjectID: "1"},
+			{At: now0.Add(time.Second), ActorID: &actor, Action: ActionView, ObjectType: "submission", ObjectID: "2"},
+		}
+		if err := db.AuditMany(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+		bad := append(append([]AuditEntry{}, batch...), AuditEntry{Action: ActionView}) // no time
+		if err := db.AuditMany(ctx, bad); !errors.Is(err, ErrInvalid) {
+			t.Errorf("batch with an invalid entry: %v, want ErrInvalid", err)
+		}
+		got, err := db.AuditLog(ctx, AllOrgs(), AuditFilter{})
+		if err != nil || len(got) != 2 {
+			t.Fatalf("after one good and one refused batch: %d rows, %v; want 2", len(got), err)
+		}
+		ids := map[string]bool{got[0].ObjectID: true, got[1].ObjectID: true}
+		if !ids["1"] || !ids["2"] {
+			t.Errorf("rows %+v; want the first batch's two views", got)
+		}
+	})
+}
+
 // BenchmarkClaimJob measures enqueue+claim+complete round trips, one
 // worker, on each back-end.
 func BenchmarkClaimJob(b *testing.B) {

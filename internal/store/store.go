@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
@@ -23,6 +24,11 @@ var migrationFS embed.FS
 
 // sqliteConns is the SQLite connection pool's size, open and idle alike.
 const sqliteConns = 32
+
+// postgresConns bounds one store's PostgreSQL pool, well under the server's
+// default max_connections of 100 so a few processes (or parallel tests) can
+// share it.
+const postgresConns = 16
 
 // Backend names, as Backend returns them.
 const (
@@ -82,6 +88,13 @@ func OpenWith(ctx context.Context, dsn string, o Options) (*DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("store: open %s: %w", redact(dsn), err)
 		}
+		// A bounded pool that keeps its connections: with database/sql's
+		// default of 2 idle, a burst of concurrent requests opens a new
+		// PostgreSQL connection (a backend process and a SCRAM
+		// handshake) per request and closes it again.
+		db.SetMaxOpenConns(postgresConns)
+		db.SetMaxIdleConns(postgresConns)
+		db.SetConnMaxIdleTime(5 * time.Minute)
 		s = &DB{db: db, dialect: postgresDialect, path: redact(dsn)}
 		if err := db.PingContext(ctx); err != nil {
 			db.Close()
