@@ -72,6 +72,16 @@ type viewTable struct {
 	Note   string
 }
 
+// HasRows reports whether any body of the table has a row.
+func (t *viewTable) HasRows() bool {
+	for _, b := range t.Bodies {
+		if len(b.Rows) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // span groups consecutive columns under one heading: "Number observed"
 // over participants and comparison group.
 type span struct {

@@ -116,3 +116,47 @@ func TestTrialHTML(t *testing.T) {
 		t.Error("a model without a release was rendered")
 	}
 }
+
+// When no one left the flow, the exclusions table has no rows: the page says
+// so in words instead of printing an empty table.
+func TestTrialHTMLNoExclusions(t *testing.T) {
+	fp := func(v float64) *float64 { return &v }
+	d := disclosure.NewDraft(480)
+	d.Table("flow", "CONSORT flow: participants at each stage, by arm",
+		disclosure.Column{Key: "stage", Label: "Stage"}, disclosure.Column{Key: "control", Label: "control"},
+		disclosure.Column{Key: "treatment", Label: "treatment"}, disclosure.Column{Key: "all", Label: "All arms"})
+	for _, s := range []string{"allocated", "linked", "analysed"} {
+		d.Row("flow", s, disclosure.Label(s), disclosure.Count(240), disclosure.Count(240), disclosure.Count(480))
+	}
+	d.Table("exclusions", "Why participants left the flow, by arm",
+		disclosure.Column{Key: "stage", Label: "Stage"}, disclosure.Column{Key: "reason", Label: "Reason"},
+		disclosure.Column{Key: "control", Label: "control"}, disclosure.Column{Key: "treatment", Label: "treatment"}, disclosure.Column{Key: "all", Label: "All arms"})
+	d.Table("estimates", "Intention-to-treat estimates",
+		disclosure.Column{Key: "arm", Label: "Arm"}, disclosure.Column{Key: "reference", Label: "Against"}, disclosure.Column{Key: "subgroup", Label: "Subgroup"},
+		disclosure.Column{Key: "n_arm", Label: "Analysed in arm"}, disclosure.Column{Key: "n_reference", Label: "Analysed in reference"},
+		disclosure.Column{Key: "mean_arm", Label: "Mean in arm"}, disclosure.Column{Key: "mean_reference", Label: "Mean in reference"},
+		disclosure.Column{Key: "estimate", Label: "Effect"}, disclosure.Column{Key: "se", Label: "Standard error"},
+		disclosure.Column{Key: "ci_low", Label: "CI low"}, disclosure.Column{Key: "ci_high", Label: "CI high"}, disclosure.Column{Key: "p_value", Label: "p-value"})
+	st := func(v float64) disclosure.Figure { return disclosure.Statistic(fp(v), 240, 240) }
+	d.Row("estimates", "e1", disclosure.Label("treatment"), disclosure.Label("control"), disclosure.Label("all"),
+		disclosure.Count(240), disclosure.Count(240), disclosure.Proportion(fp(0.5), 240), disclosure.Proportion(fp(0.45), 240),
+		st(0.05), st(0.045), st(-0.04), st(0.14), st(0.27))
+	rel, err := disclosure.Apply(disclosure.DefaultRules(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wk := 52
+	m := TrialModel{ID: "T2", Title: "Trial", Arms: []string{"control", "treatment"}, PlanHash: "abc", PlanLockedAt: "2026-03-02T10:00:00Z",
+		Outcome: "employed", HorizonWeek: &wk, Level: 0.95, SMSLevel: 5, GeneratedAt: "2026-03-04T09:00:00Z", Release: rel}
+	var b bytes.Buffer
+	if err := TrialHTML(&b, m); err != nil {
+		t.Fatal(err)
+	}
+	h := b.String()
+	if !strings.Contains(h, "No one left the flow after allocation") {
+		t.Error("the page does not say that no one left the flow")
+	}
+	if strings.Contains(h, `id="exclusions"`) {
+		t.Error("the page prints the empty exclusions table")
+	}
+}
