@@ -3,9 +3,11 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"time"
 
 	"github.com/employment-data-lab/datalab/internal/store"
+	"github.com/employment-data-lab/datalab/internal/trials/randomise"
 )
 
 // Store is what the server needs of the lab's records; *store.DB
@@ -56,6 +58,13 @@ type Store interface {
 	Publish(ctx context.Context, actor store.User, evaluationID int64, p store.Publication, now time.Time) (store.Report, error)
 	ReportBySlug(ctx context.Context, slug string) (store.Report, error)
 	Reports(ctx context.Context) ([]store.Report, error)
+
+	// The randomisation service (trials_api.go), as datalab trial uses it.
+	CreateTrial(ctx context.Context, id, title string, d randomise.Design, now time.Time, entropy io.Reader) (store.Trial, error)
+	Trial(ctx context.Context, id string) (store.Trial, error)
+	Enrol(ctx context.Context, id, ref string, levels map[string]string, now time.Time) (store.Enrolment, error)
+	Allocations(ctx context.Context, id string) ([]randomise.Entry, error)
+	VerifyTrial(ctx context.Context, id, externalHead string) (randomise.Report, error)
 
 	Audit(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error)
 	AuditMany(ctx context.Context, entries []store.AuditEntry) error

@@ -88,6 +88,20 @@ var apiBodies = map[string]map[string]any{
 	"user":   obj("email:string", "name:string", "role:string", "org_id:integer", "password:string"),
 	"role":   obj("role:string", "org_id:integer"),
 	"org":    obj("name:string"),
+	"trial": {"type": "object", "required": []any{"id"}, "properties": map[string]any{
+		"id":    map[string]any{"type": "string", "description": "1–64 letters, digits, '_', '.' or '-'"},
+		"title": map[string]any{"type": "string"},
+		"arms":  map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "description": "default control, treatment"},
+		"ratio": map[string]any{"type": "array", "items": map[string]any{"type": "integer"}, "description": "one weight per arm; default 1 each"},
+		"factors": map[string]any{"type": "array", "items": map[string]any{"type": "object", "properties": map[string]any{
+			"name": map[string]any{"type": "string"}, "levels": map[string]any{"type": "array", "items": map[string]any{"type": "string"}}}}},
+		"stratify":    map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "description": "factors as on the command line, factor=level,level"},
+		"block_sizes": map[string]any{"type": "array", "items": map[string]any{"type": "integer"}, "description": "multiples of the ratio's total; default 2 and 3 times it"},
+	}},
+	"enrolment": {"type": "object", "required": []any{"participant_ref"}, "properties": map[string]any{
+		"participant_ref": map[string]any{"type": "string", "description": "your own reference for the person (never a direct identifier)"},
+		"stratum":         map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"}, "description": "the participant's level of every stratification factor"},
+	}},
 }
 
 var pathParam = regexp.MustCompile(`\{([a-z]+)\}`)
@@ -101,7 +115,7 @@ func (o apiOp) operation(method, path string) map[string]any {
 	var params []any
 	for _, m := range pathParam.FindAllStringSubmatch(path, -1) {
 		typ := "integer"
-		if m[1] == "slug" {
+		if m[1] == "slug" || m[1] == "trial" {
 			typ = "string"
 		}
 		params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": map[string]any{"type": typ}})
@@ -169,6 +183,11 @@ var apiOps = map[string]apiOp{
 	"POST /api/v1/admin/users/{id}/role":         {"Change a user's role (audited)", "admin", "role", 200, "json"},
 	"GET /api/v1/admin/organisations":            {"All organisations", "admin", "", 200, "json"},
 	"POST /api/v1/admin/organisations":           {"Create an organisation", "admin", "org", 201, "json"},
+	"POST /api/v1/trials":                        {"Create a randomised trial: arms, ratio, strata, block sizes; its secret seed is drawn and never returned", "analyst, admin (providers: 404)", "trial", 201, "json"},
+	"GET /api/v1/trials/{trial}":                 {"A trial's record: design, genesis, chain head, allocations made", "analyst, admin (providers: 404)", "", 200, "json"},
+	"POST /api/v1/trials/{trial}/enrolments":     {"Enrol a participant: 201 with the allocation, or 200 \"already enrolled\" with the arm the reference already has", "analyst, admin (providers: 404)", "enrolment", 201, "json"},
+	"GET /api/v1/trials/{trial}/allocations":     {"The allocation log (?format=csv for CSV, cells formula-escaped)", "analyst, admin (providers: 404)", "", 200, "json"},
+	"GET /api/v1/trials/{trial}/verify":          {"Verify the allocation log's hash chain and sequence (?head= a chain head kept elsewhere); a failing log is 200 with ok false and the first break", "analyst, admin (providers: 404)", "", 200, "json"},
 	"GET /api/v1/admin/audit":                    {"The audit log, newest first (?before=ID pages back, ?action= filters)", "admin", "", 200, "json"},
 }
 

@@ -85,4 +85,5 @@ func (s *Server) registerRoutes() {
 	s.api("GET", "/api/v1/admin/organisations", admins, s.apiOrgs)
 	s.api("POST", "/api/v1/admin/organisations", admins, s.apiOrgCreate)
 	s.api("GET", "/api/v1/admin/audit", admins, s.apiAudit)
+	s.registerTrialRoutes() // trials_api.go
 }
