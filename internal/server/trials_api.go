@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -67,11 +66,6 @@ type trialCreateBody struct {
 	BlockSizes []int              `json:"block_sizes"`
 }
 
-// trialIDSyntax is the identifier rule store.CreateTrial enforces, checked
-// here so a bad identifier is a 400 naming the field rather than a store
-// failure.
-var trialIDSyntax = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
-
 func (in trialCreateBody) design() (randomise.Design, error) {
 	d := randomise.Design{Arms: in.Arms, Ratio: in.Ratio, Factors: in.Factors, BlockSizes: in.BlockSizes}
 	if len(d.Arms) == 0 {
@@ -107,7 +101,7 @@ func (s *Server) apiTrialCreate(w http.ResponseWriter, r *http.Request, a *actor
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	if !trialIDSyntax.MatchString(in.ID) {
+	if !store.ValidTrialID(in.ID) {
 		return fieldError("id", "give the trial an identifier of 1–64 letters, digits, '_', '.' or '-', starting with a letter or digit")
 	}
 	if len(in.Title) > 200 {
@@ -119,9 +113,7 @@ func (s *Server) apiTrialCreate(w http.ResponseWriter, r *http.Request, a *actor
 	}
 	t, err := s.store.CreateTrial(r.Context(), in.ID, strings.TrimSpace(in.Title), d, s.now(), rand.Reader)
 	if err != nil {
-		// The store's error has no kind: the one a caller can cause
-		// after the checks above is an identifier already taken.
-		if _, gerr := s.store.Trial(r.Context(), in.ID); gerr == nil {
+		if errors.Is(err, store.ErrConflict) {
 			return &Error{Kind: KindConflict, Field: "id", Message: "a trial with this identifier exists: choose another id", Err: err}
 		}
 		return err
@@ -189,27 +181,41 @@ func (s *Server) apiTrialEnrol(w http.ResponseWriter, r *http.Request, a *actor)
 	return writeJSON(w, code, body)
 }
 
-// enrolError gives the kind of a refused enrolment. The store's errors
-// carry none; after the checks in apiTrialEnrol a caller can cause two:
-// the trial closed to new enrolments, or a reference enrolled before in
-// another stratum (an allocation is never changed).
+// enrolError words a refused enrolment for the API: a reference enrolled
+// before in another stratum (store.ErrConflict: an allocation is never
+// changed), or a trial closed to new enrolments (store.ErrInvalidState).
+// The store's messages name its file, so the API words its own.
 func (s *Server) enrolError(r *http.Request, id, ref string, err error) error {
-	if errors.Is(err, store.ErrNotFound) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
 		return notFound(err, "trial")
-	}
-	es, lerr := s.store.Allocations(r.Context(), id)
-	if lerr == nil {
-		for _, e := range es {
-			if e.ParticipantRef == ref {
-				return &Error{Kind: KindConflict, Field: "stratum", Err: err, Message: "this participant is already enrolled at position " +
-					strconv.Itoa(e.Position) + " in stratum " + e.Stratum + " (arm " + e.Arm + "); an allocation is never changed: correct the stratum in your records"}
-			}
+	case errors.Is(err, store.ErrConflict):
+		if e, ok := s.allocationOf(r, id, ref); ok {
+			return &Error{Kind: KindConflict, Field: "stratum", Err: err, Message: "this participant is already enrolled at position " +
+				strconv.Itoa(e.Position) + " in stratum " + e.Stratum + " (arm " + e.Arm + "); an allocation is never changed: correct the stratum in your records"}
 		}
-	}
-	if t, terr := s.store.Trial(r.Context(), id); terr == nil && t.ClosedAt != nil {
-		return &Error{Kind: KindConflict, Err: err, Message: "the trial closed to enrolment at " + t.ClosedAt.Format("2006-01-02 15:04 MST") + "; no one new can be enrolled"}
+		return &Error{Kind: KindConflict, Field: "stratum", Err: err, Message: "this participant is already enrolled in another stratum; an allocation is never changed: correct the stratum in your records"}
+	case errors.Is(err, store.ErrInvalidState):
+		if t, terr := s.store.Trial(r.Context(), id); terr == nil && t.ClosedAt != nil {
+			return &Error{Kind: KindConflict, Err: err, Message: "the trial closed to enrolment at " + t.ClosedAt.Format("2006-01-02 15:04 MST") + "; no one new can be enrolled"}
+		}
+		return &Error{Kind: KindConflict, Err: err, Message: "the trial is closed to enrolment; no one new can be enrolled"}
 	}
 	return err
+}
+
+// allocationOf returns ref's allocation in trial id, if it can be read.
+func (s *Server) allocationOf(r *http.Request, id, ref string) (randomise.Entry, bool) {
+	es, err := s.store.Allocations(r.Context(), id)
+	if err != nil {
+		return randomise.Entry{}, false
+	}
+	for _, e := range es {
+		if e.ParticipantRef == ref {
+			return e, true
+		}
+	}
+	return randomise.Entry{}, false
 }
 
 type allocationsBody struct {

@@ -51,13 +51,18 @@ func (e silentError) Unwrap() error { return e.err }
 
 var trialIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 
+// ValidTrialID reports whether id is a trial identifier CreateTrial
+// accepts: 1–64 letters, digits, '_', '.' or '-', starting with a letter
+// or digit.
+func ValidTrialID(id string) bool { return trialIDPattern.MatchString(id) }
+
 const timeFormat = randomise.TimeFormat
 
 // CreateTrial records a new trial with design d and a fresh secret seed
 // drawn from entropy (crypto/rand.Reader outside tests).
 func (s *DB) CreateTrial(ctx context.Context, id, title string, d randomise.Design, now time.Time, entropy io.Reader) (Trial, error) {
 	if !trialIDPattern.MatchString(id) {
-		return Trial{}, fmt.Errorf("create trial %q: the identifier must be 1–64 letters, digits, '_', '.' or '-', starting with a letter or digit", id)
+		return Trial{}, fmt.Errorf("create trial %q: %w: the identifier must be 1–64 letters, digits, '_', '.' or '-', starting with a letter or digit", id, ErrInvalid)
 	}
 	if err := d.Validate(); err != nil {
 		return Trial{}, fmt.Errorf("create trial %s: %w", id, err)
@@ -79,7 +84,7 @@ func (s *DB) CreateTrial(ctx context.Context, id, title string, d randomise.Desi
 	if err != nil {
 		var exists int
 		if s.QueryRowContext(ctx, `SELECT COUNT(*) FROM trials WHERE id = ?`, id).Scan(&exists) == nil && exists > 0 {
-			return Trial{}, fmt.Errorf("create trial %s in %s: a trial with this identifier exists: choose another --trial", id, s.path)
+			return Trial{}, fmt.Errorf("create trial %s in %s: %w: a trial with this identifier exists: choose another --trial", id, s.path, ErrConflict)
 		}
 		return Trial{}, fmt.Errorf("create trial %s in %s: %w", id, s.path, err)
 	}
@@ -170,14 +175,14 @@ func (s *DB) Enrol(ctx context.Context, id, ref string, levels map[string]string
 	case err == nil:
 		prev.AllocatedAt, _ = time.Parse(timeFormat, at)
 		if prev.Stratum != stratum {
-			return Enrolment{}, fmt.Errorf("enrol %s in trial %s: already enrolled at position %d in stratum %s (arm %s), but this request gives stratum %s: an allocation is never changed; correct the stratum in your records", ref, id, prev.Position, prev.Stratum, prev.Arm, stratum)
+			return Enrolment{}, fmt.Errorf("enrol %s in trial %s: %w: enrolled at position %d in stratum %s (arm %s), but this request gives stratum %s: an allocation is never changed; correct the stratum in your records", ref, id, ErrConflict, prev.Position, prev.Stratum, prev.Arm, stratum)
 		}
 		return Enrolment{Trial: id, Entry: prev, New: false, Head: t.Head}, nil
 	case !errors.Is(err, sql.ErrNoRows):
 		return Enrolment{}, fmt.Errorf("enrol %s in trial %s: look up reference: %w", ref, id, err)
 	}
 	if t.ClosedAt != nil {
-		return Enrolment{}, fmt.Errorf("enrol %s in trial %s: the trial closed to enrolment at %s", ref, id, t.ClosedAt.Format(time.RFC3339))
+		return Enrolment{}, fmt.Errorf("enrol %s in trial %s: %w: the trial closed to enrolment at %s", ref, id, ErrInvalidState, t.ClosedAt.Format(time.RFC3339))
 	}
 	var inStratum int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM trial_allocations WHERE trial_id = ? AND stratum = ?`, id, stratum).Scan(&inStratum); err != nil {

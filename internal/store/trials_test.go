@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -79,13 +80,21 @@ func testEnrolIdempotentAndChecked(t *testing.T, b backend) {
 			t.Errorf("enrol %s %s %v: %v, want %q", b.id, b.ref, b.levels, err, b.want)
 		}
 	}
-	if _, err := db.CreateTrial(ctx, "T1", "", siteDesign, t0, rand.Reader); err == nil || !strings.Contains(err.Error(), "exists") {
-		t.Errorf("duplicate trial: %v", err)
+	// The kinds callers (the web API) map to 409: an allocation never
+	// changes stratum; an identifier is taken.
+	if _, err := db.Enrol(ctx, "T1", "P001", map[string]string{"site": "South"}, t0); !errors.Is(err, ErrConflict) {
+		t.Errorf("re-enrolment in another stratum: %v, want ErrConflict", err)
+	}
+	if _, err := db.CreateTrial(ctx, "T1", "", siteDesign, t0, rand.Reader); err == nil || !strings.Contains(err.Error(), "exists") || !errors.Is(err, ErrConflict) {
+		t.Errorf("duplicate trial: %v, want ErrConflict", err)
+	}
+	if _, err := db.CreateTrial(ctx, "no spaces allowed", "", siteDesign, t0, rand.Reader); !errors.Is(err, ErrInvalid) || ValidTrialID("no spaces allowed") {
+		t.Errorf("invalid trial id: %v, want ErrInvalid", err)
 	}
 	if _, _, err := db.CloseTrial(ctx, "T1", t0.Add(2*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.Enrol(ctx, "T1", "P002", site(1), t0); err == nil || !strings.Contains(err.Error(), "closed") {
+	if _, err := db.Enrol(ctx, "T1", "P002", site(1), t0); err == nil || !strings.Contains(err.Error(), "closed") || !errors.Is(err, ErrInvalidState) {
 		t.Errorf("enrol after close: %v", err)
 	}
 	// An enrolled participant still gets their allocation back.
