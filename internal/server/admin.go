@@ -121,6 +121,46 @@ func (s *Server) userRolePost(w http.ResponseWriter, r *http.Request, a *actor) 
 	return nil
 }
 
+// accessInput disables or re-enables a user.
+type accessInput struct {
+	Disabled *bool `json:"disabled"`
+}
+
+// setAccess disables user id (the store ends their sessions, and their API
+// tokens stop working) or enables them again. An admin cannot disable
+// themself (the store refuses).
+func (s *Server) setAccess(r *http.Request, a *actor, id int64, in accessInput) (store.User, error) {
+	if in.Disabled == nil {
+		return store.User{}, fieldError("disabled", "say whether the user is disabled: true or false")
+	}
+	u, err := s.store.SetDisabled(r.Context(), a.User, id, *in.Disabled, s.now())
+	return u, notFound(err, "user")
+}
+
+func (s *Server) userAccessPost(w http.ResponseWriter, r *http.Request, a *actor) error {
+	id, err := pathID(r, "user")
+	if err != nil {
+		return err
+	}
+	var in accessInput
+	switch r.PostFormValue("disabled") {
+	case "true":
+		in.Disabled = new(bool)
+		*in.Disabled = true
+	case "false":
+		in.Disabled = new(bool)
+	}
+	if _, err := s.setAccess(r, a, id, in); err != nil {
+		e := asError(err)
+		if e.Kind == KindInternal || e.Kind == KindNotFound {
+			return err
+		}
+		return s.renderUsers(w, r, a, e, userInput{})
+	}
+	http.Redirect(w, r, "/admin/users?done=user", http.StatusSeeOther)
+	return nil
+}
+
 func (s *Server) orgsPage(w http.ResponseWriter, r *http.Request, a *actor) error {
 	return s.renderOrgs(w, r, a, nil)
 }

@@ -364,6 +364,22 @@ func (s *Server) apiUserRole(w http.ResponseWriter, r *http.Request, a *actor) e
 	return writeJSON(w, http.StatusOK, u)
 }
 
+func (s *Server) apiUserAccess(w http.ResponseWriter, r *http.Request, a *actor) error {
+	id, err := pathID(r, "user")
+	if err != nil {
+		return err
+	}
+	var in accessInput
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	u, err := s.setAccess(r, a, id, in)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, u)
+}
+
 func (s *Server) apiOrgs(w http.ResponseWriter, r *http.Request, a *actor) error {
 	orgs, err := s.store.Organisations(r.Context(), a.scope())
 	if err != nil {

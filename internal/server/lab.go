@@ -25,6 +25,7 @@ type Store interface {
 	User(ctx context.Context, id int64) (store.User, error)
 	Users(ctx context.Context, scope store.Scope) ([]store.User, error)
 	SetRole(ctx context.Context, actor store.User, userID int64, role store.Role, orgID *int64, now time.Time) (store.User, error)
+	SetDisabled(ctx context.Context, actor store.User, userID int64, disabled bool, now time.Time) (store.User, error)
 	Authenticate(ctx context.Context, email, password string, now time.Time) (store.User, error)
 	RecordLoginAttempt(ctx context.Context, a store.LoginAttempt) error
 

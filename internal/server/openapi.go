@@ -87,6 +87,7 @@ var apiBodies = map[string]map[string]any{
 	"token":  obj("name:string"),
 	"user":   obj("email:string", "name:string", "role:string", "org_id:integer", "password:string"),
 	"role":   obj("role:string", "org_id:integer"),
+	"access": obj("disabled:boolean"),
 	"org":    obj("name:string"),
 	"trial": {"type": "object", "required": []any{"id"}, "properties": map[string]any{
 		"id":    map[string]any{"type": "string", "description": "1–64 letters, digits, '_', '.' or '-'"},
@@ -181,6 +182,7 @@ var apiOps = map[string]apiOp{
 	"GET /api/v1/admin/users":                    {"All users", "admin", "", 200, "json"},
 	"POST /api/v1/admin/users":                   {"Create a user", "admin", "user", 201, "json"},
 	"POST /api/v1/admin/users/{id}/role":         {"Change a user's role (audited)", "admin", "role", 200, "json"},
+	"POST /api/v1/admin/users/{id}/access":       {"Disable a user (ending their sessions; their API tokens stop working) or enable them again (audited)", "admin", "access", 200, "json"},
 	"GET /api/v1/admin/organisations":            {"All organisations", "admin", "", 200, "json"},
 	"POST /api/v1/admin/organisations":           {"Create an organisation", "admin", "org", 201, "json"},
 	"POST /api/v1/trials":                        {"Create a randomised trial: arms, ratio, strata, block sizes; its secret seed is drawn and never returned", "analyst, admin (providers: 404)", "trial", 201, "json"},
